@@ -36,4 +36,34 @@ def main(ctx):
     ctx.ensure_object(_Context)
 
 
+@main.command()
+@pass_ctx
+def run(ctx):
+    """Run everything one machine needs: api, worker, Redis and the sandbox switch if none configured."""
+    from cpaas.commands.run import run as run_all
+
+    sys.exit(run_all(ctx.settings))
+
+
+@main.command()
+@click.option("--workers", default=2, show_default=True, help="gunicorn worker processes")
+@pass_ctx
+def api(ctx, workers):
+    """Serve the HTTP API (gunicorn + gevent) on API_HOST:API_PORT."""
+    from cpaas.commands.api import serve
+
+    serve(ctx.settings, workers)
+
+
+@main.command()
+@click.option("--burst", is_flag=True, help="Exit when the queues are empty")
+@pass_ctx
+def worker(ctx, burst):
+    """Run an RQ worker for webhooks, SMS, uploads and call-outs."""
+    from cpaas.commands.worker import work
+
+    work(ctx.settings, burst=burst)
+
+
 # subcommands (one add_command line per module that provides a command group)
+import cpaas.commands.admin  # noqa: E402,F401  (registers db, accounts, numbers)

@@ -1,0 +1,10 @@
+"""SQLAlchemy models: the canonical records every dialect renders in its own shape."""
+from cpaas.models.accounts import ACCOUNT_STATUSES, Account, ApiKey, hash_secret, new_auth_token
+from cpaas.models.base import Base, is_sid, new_sid, utcnow
+from cpaas.models.db import Database
+from cpaas.models.phone_numbers import PhoneNumber
+
+__all__ = [
+    "ACCOUNT_STATUSES", "Account", "ApiKey", "Base", "Database", "PhoneNumber",
+    "hash_secret", "is_sid", "new_auth_token", "new_sid", "utcnow",
+]

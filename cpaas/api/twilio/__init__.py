@@ -1,0 +1,22 @@
+"""The Twilio dialect: /2010-04-01, Basic auth, Twilio error bodies and paging."""
+from __future__ import annotations
+
+from flask_smorest import Api
+
+from cpaas.api.errors import ErrorRenderers
+from cpaas.api.twilio import accounts, keys
+from cpaas.api.twilio.auth import require_principal
+from cpaas.api.twilio.errors import render
+
+PREFIX = "/2010-04-01"
+BLUEPRINTS = (accounts.blp, keys.blp)
+
+
+def register(api: Api, renderers: ErrorRenderers) -> None:
+    renderers.register(PREFIX, render)
+    for blueprint in BLUEPRINTS:
+        blueprint.before_request(require_principal)
+        api.register_blueprint(blueprint)
+    api.spec.components.security_scheme("twilioBasic", {"type": "http", "scheme": "basic",
+                                                         "description": "Account SID + auth token, "
+                                                                        "or API Key SID + secret"})

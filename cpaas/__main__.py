@@ -1,0 +1,3 @@
+from cpaas.cli import main
+
+main()

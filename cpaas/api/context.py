@@ -1,0 +1,45 @@
+"""Per-app and per-request resources for the API: the database session and the rate limiter."""
+from __future__ import annotations
+
+from flask import Flask, current_app, g
+
+from cpaas.services.rate_limit import RateLimiter
+
+
+def db_session():
+    """The request's unit of work; committed before a successful response is sent."""
+    session = g.get("db_session")
+    if session is None:
+        session = g.db_session = current_app.extensions["cpaas.database"].sessionmaker()
+    return session
+
+
+def rate_limiter() -> RateLimiter:
+    return current_app.extensions["cpaas.rate_limiter"]
+
+
+def install(app: Flask) -> None:
+    @app.after_request
+    def commit_or_roll_back(response):
+        session = g.pop("db_session", None)
+        if session is not None:
+            try:
+                if response.status_code < 400:
+                    session.commit()  # a failed commit becomes a 500, never a false 2xx
+                else:
+                    session.rollback()
+            finally:
+                session.close()
+        state = g.get("rate_limit")
+        if state is not None:
+            response.headers["X-RateLimit-Limit"] = str(state.limit)
+            response.headers["X-RateLimit-Remaining"] = str(state.remaining)
+            response.headers["X-RateLimit-Reset"] = str(state.reset)
+        return response
+
+    @app.teardown_request
+    def close_session(_exc):
+        session = g.pop("db_session", None)
+        if session is not None:
+            session.rollback()
+            session.close()

@@ -1,0 +1,42 @@
+"""HTTP Basic auth (Account SID + auth token, or API Key SID + secret) and per-account rate limits."""
+from __future__ import annotations
+
+from flask import current_app, g, request
+
+from cpaas.api.context import db_session, rate_limiter
+from cpaas.api.twilio.errors import TwilioError, from_domain
+from cpaas.services.accounts import Principal, authenticate, visible_account
+from cpaas.services.errors import DomainError
+
+
+def require_principal() -> None:
+    """before_request for every Twilio blueprint."""
+    creds = request.authorization
+    principal = None
+    if creds is not None and creds.type == "basic" and creds.username and creds.password:
+        principal = authenticate(db_session(), creds.username, creds.password)
+    if principal is None:
+        _limit(f"ip:{request.remote_addr}")
+        raise TwilioError(401, 20003, "Authenticate")
+    g.principal = principal
+    _limit(principal.account_sid)
+
+
+def _limit(key: str) -> None:
+    state = rate_limiter().hit(key)
+    g.rate_limit = state
+    if not state.allowed:
+        current_app.logger.info("rate limit reached for %s", key)
+        raise TwilioError(429, 20429, "Too Many Requests")
+
+
+def principal() -> Principal:
+    return g.principal
+
+
+def account_in_path(account_sid: str):
+    """The account named in the URL, if the caller may act on it; a Twilio 404 otherwise."""
+    try:
+        return visible_account(db_session(), g.principal, account_sid)
+    except DomainError as exc:
+        raise from_domain(exc) from None

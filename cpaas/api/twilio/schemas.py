@@ -1,0 +1,52 @@
+"""Base schemas for the Twilio dialect: PascalCase parameters in, snake_case JSON out, RFC 2822 dates."""
+from __future__ import annotations
+
+from datetime import datetime, timezone
+from email.utils import format_datetime
+
+import marshmallow as ma
+from marshmallow import EXCLUDE, fields
+
+from cpaas.api.twilio.errors import TwilioError
+
+
+def rfc2822(value: datetime | None) -> str | None:
+    """'Tue, 31 Aug 2010 20:36:28 +0000'."""
+    return None if value is None else format_datetime(value.astimezone(timezone.utc))
+
+
+class Rfc2822(fields.Field):
+    def _serialize(self, value, attr, obj, **kwargs):
+        return rfc2822(value)
+
+
+class TwilioParams(ma.Schema):
+    """Request parameters. Unknown ones are ignored as Twilio does; the first invalid one is reported
+    with the Twilio code in its field's metadata (`twilio_code`), default 20001."""
+
+    class Meta:
+        unknown = EXCLUDE
+
+    def handle_error(self, error: ma.ValidationError, data, **kwargs):
+        by_key = {(f.data_key or name): f for name, f in self.fields.items()}
+        for key, problems in error.normalized_messages().items():
+            field = by_key.get(key)
+            problem = problems[0] if isinstance(problems, list) else problems
+            code = field.metadata.get("twilio_code", 20001) if field else 20001
+            message = field.metadata.get("twilio_message") if field else None
+            raise TwilioError(400, code, message or f"{key}: {problem}")
+        raise TwilioError(400, 20001, "Invalid parameter")
+
+
+class TwilioBool(fields.Boolean):
+    """Twilio sends 'true'/'false'; accept the usual spellings."""
+
+    truthy = {"true", "True", "TRUE", "1", 1, True}
+    falsy = {"false", "False", "FALSE", "0", 0, False}
+
+
+class TwilioResource(ma.Schema):
+    """Response bodies: field order as declared, dates in RFC 2822."""
+
+    class Meta:
+        ordered = True

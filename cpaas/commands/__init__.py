@@ -1,0 +1,1 @@
+"""Implementations behind the `cpaas` CLI, one module per process or admin area."""

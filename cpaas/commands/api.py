@@ -1,0 +1,31 @@
+"""`cpaas api`: the HTTP API under gunicorn with gevent workers."""
+from __future__ import annotations
+
+from gunicorn.app.base import BaseApplication
+
+from cpaas.config import Settings
+
+
+class ApiServer(BaseApplication):
+    def __init__(self, settings: Settings, workers: int):
+        self.settings = settings
+        self.workers = workers
+        super().__init__()
+
+    def load_config(self):
+        self.cfg.set("bind", f"{self.settings.api_host}:{self.settings.api_port}")
+        self.cfg.set("workers", self.workers)
+        self.cfg.set("worker_class", "gevent")
+        self.cfg.set("accesslog", "-")
+        self.cfg.set("loglevel", self.settings.log_level.lower())
+        self.cfg.set("graceful_timeout", 10)
+        self.cfg.set("control_socket_disable", True)  # several instances on one host would share ~/.gunicorn
+
+    def load(self):
+        from cpaas.api import create_app
+
+        return create_app(self.settings)
+
+
+def serve(settings: Settings, workers: int) -> None:
+    ApiServer(settings, workers).run()

@@ -1,0 +1,33 @@
+"""`cpaas worker`: an RQ worker (a plain process, not gevent: RQ's job time-outs rely on signals)."""
+from __future__ import annotations
+
+import logging
+import time
+
+import redis
+from rq import Queue, Worker
+
+from cpaas.config import Settings
+
+QUEUES = ("webhooks", "default")
+log = logging.getLogger("cpaas.worker")
+
+
+def wait_for_redis(url: str, timeout: float = 30.0) -> redis.Redis:
+    """`cpaas run` starts Redis beside us; give it a moment instead of dying at once."""
+    client = redis.Redis.from_url(url)
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            client.ping()
+            return client
+        except redis.ConnectionError:
+            if time.monotonic() > deadline:
+                raise
+            time.sleep(0.2)
+
+
+def work(settings: Settings, queues: tuple[str, ...] = QUEUES, burst: bool = False) -> bool:
+    connection = wait_for_redis(settings.effective_redis_url)
+    worker = Worker([Queue(name, connection=connection) for name in queues], connection=connection)
+    return worker.work(burst=burst, logging_level=settings.log_level)
