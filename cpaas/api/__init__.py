@@ -36,7 +36,7 @@ def create_app(settings: Settings | None = None, *, database: Database | None = 
     api = Api(app, spec_kwargs={"info": {"description": "Twilio-compatible voice and messaging API. "
                                                         "Point a Twilio SDK's base URL here."}})
     renderers = errors.ErrorRenderers()
-    twilio_dialect.register(api, renderers)
+    twilio_dialect.register(app, api, renderers)
     errors.install(app, renderers)
     context.install(app)
     app.register_blueprint(docs.blp)
