@@ -1,0 +1,272 @@
+"""Inbound ESL: we connect to FreeSWITCH's event socket (port 8021).
+
+`EslConnection` is one long-lived client per node. `connect()` makes one attempt (socket,
+auth, then replays the subscriptions); `start()` runs a supervisor greenlet that keeps it
+connected: on a drop it reconnects with exponential backoff (plus jitter, so N controllers
+do not hammer a restarting FreeSWITCH in step) and re-subscribes the same events and
+filters. Handlers live on the object, so they survive reconnects.
+
+Health: FreeSWITCH sends HEARTBEAT every 20 s by default (Session-Count, Max-Sessions,
+Idle-CPU...). Each one updates `health` and is passed to `on_health` callbacks (the node
+registry writes it to Redis). A watchdog notices silence: when nothing at all has arrived
+for `silence_timeout` seconds it probes with `api status`; no answer means the TCP
+connection is dead (a half-open socket after a network failure never errors by itself),
+so it is dropped and the supervisor reconnects.
+"""
+from __future__ import annotations
+
+import logging
+import random
+from dataclasses import dataclass, field, replace
+from time import monotonic, time
+
+import gevent
+import gevent.socket
+from gevent.event import Event as GEvent
+
+from cpaas.config import FreeSwitchNode
+from cpaas.switch.errors import EslAuthError, EslDisconnected, EslError, EslTimeout
+from cpaas.switch.protocol import EslProtocol, _abort
+from cpaas.switch.wire import Event
+
+log = logging.getLogger("cpaas.switch")
+
+
+@dataclass(frozen=True)
+class NodeHealth:
+    """What we know about one FreeSWITCH node right now."""
+
+    node: str
+    connected: bool
+    session_count: int | None = None
+    max_sessions: int | None = None
+    idle_cpu: float | None = None
+    uptime_ms: int | None = None
+    #: wall-clock time of the last HEARTBEAT (0 when none yet)
+    heartbeat_at: float = 0.0
+    extra: dict = field(default_factory=dict, compare=False)
+
+    @property
+    def healthy(self) -> bool:
+        return self.connected
+
+
+def _int(value: str | None) -> int | None:
+    try:
+        return int(value) if value is not None else None
+    except ValueError:
+        return None
+
+
+def _float(value: str | None) -> float | None:
+    try:
+        return float(value) if value is not None else None
+    except ValueError:
+        return None
+
+
+class EslConnection(EslProtocol):
+    def __init__(self, host: str, port: int, password: str, *, name: str | None = None,
+                 connect_timeout: float = 5.0, command_timeout: float = 5.0,
+                 silence_timeout: float = 60.0, backoff_initial: float = 0.1, backoff_max: float = 10.0):
+        self.name = name or f"{host}:{port}"
+        super().__init__(command_timeout=command_timeout, label=f"esl {self.name}")
+        self.host = host
+        self.port = port
+        self.password = password
+        self.connect_timeout = connect_timeout
+        self.silence_timeout = silence_timeout
+        self.backoff_initial = backoff_initial
+        self.backoff_max = backoff_max
+        self._events: list[str] = []
+        self._filters: list[tuple[str, str]] = []
+        self._health_callbacks: list = []
+        self._supervisor = None
+        self._watchdog = None
+        self._stopping = False
+        self._up = GEvent()
+        self.connects = 0
+        self.health = NodeHealth(self.name, connected=False)
+
+    @classmethod
+    def for_node(cls, node: FreeSwitchNode, **options) -> "EslConnection":
+        return cls(node.host, node.port, node.password, name=node.name, **options)
+
+    # ---- connecting --------------------------------------------------------------------
+
+    def connect(self) -> None:
+        """One attempt: TCP connect, auth, re-apply subscriptions. Raises EslError on failure."""
+        self._auth_request_event.clear()
+        try:
+            sock = gevent.socket.create_connection((self.host, self.port), timeout=self.connect_timeout)
+        except OSError as exc:
+            raise EslDisconnected(f"{self.label}: cannot connect: {exc}", sent=False) from None
+        sock.settimeout(None)
+        sock.setsockopt(gevent.socket.IPPROTO_TCP, gevent.socket.TCP_NODELAY, 1)
+        self._attach(sock)
+        try:
+            self._authenticate()
+            self._apply_subscriptions()
+        except EslError:
+            _abort(sock)
+            self.wait_closed(self.command_timeout)
+            raise
+        self.connects += 1
+        self._watchdog = gevent.spawn(self._watch_silence, sock)
+        self._set_health(connected=True)
+        self._up.set()
+        log.info("%s: connected and subscribed (%d events, %d filters)", self.label,
+                 len(self._events), len(self._filters))
+
+    def _authenticate(self) -> None:
+        arrived = self._auth_request_event.wait(self.connect_timeout)
+        if self._failure is not None:  # closed or rude-rejected before auth
+            raise self._failure
+        if not arrived:
+            raise EslTimeout(f"{self.label}: no auth/request within {self.connect_timeout}s")
+        reply = self.send(f"auth {self.password}")
+        if not reply.ok:
+            raise EslAuthError(f"{self.label}: authentication failed: {reply.text}")
+
+    def _apply_subscriptions(self) -> None:
+        if self._events:
+            self._checked(self.send("event plain " + " ".join(self._events)))
+        for header, value in self._filters:
+            self._checked(self.send(f"filter {header} {value}"))
+
+    @staticmethod
+    def _checked(reply):
+        if not reply.ok:
+            raise EslError(reply.text)
+        return reply
+
+    def start(self) -> "EslConnection":
+        """Keep this connection up in the background (reconnect with backoff, resubscribe)."""
+        if self._supervisor is None:
+            self._stopping = False
+            self._supervisor = gevent.spawn(self._supervise)
+        return self
+
+    def wait_connected(self, timeout: float | None = None) -> bool:
+        return self._up.wait(timeout)
+
+    def _supervise(self) -> None:
+        delay = self.backoff_initial
+        while not self._stopping:
+            try:
+                self.connect()
+            except EslError as exc:
+                log.warning("%s: connect failed (%s); retrying in %.2fs", self.label, exc, delay)
+                gevent.sleep(delay * (1 + random.random() * 0.2))
+                delay = min(delay * 2, self.backoff_max)
+                continue
+            delay = self.backoff_initial
+            self.wait_closed()
+            if not self._stopping:
+                log.warning("%s: connection lost (%s); reconnecting", self.label, self._failure)
+
+    def _on_connection_lost(self, reason: EslError) -> None:
+        self._up.clear()
+        if self._watchdog is not None and self._watchdog is not gevent.getcurrent():
+            self._watchdog.kill(block=False)
+        self._watchdog = None
+        self._set_health(connected=False)
+
+    def stop(self) -> None:
+        self._stopping = True
+        super().stop()
+        if self._supervisor is not None:
+            self._supervisor.kill()
+            self._supervisor = None
+
+    def __enter__(self) -> "EslConnection":
+        self.connect()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.stop()
+
+    # ---- subscriptions -----------------------------------------------------------------
+
+    def subscribe(self, *names: str) -> None:
+        """Add events (`CHANNEL_ANSWER`, `CUSTOM cpaas::redirect`, `HEARTBEAT`...); kept for reconnects."""
+        new = [word for name in names for word in name.split() if word not in self._events]
+        if not new:
+            return
+        self._events.extend(new)
+        if self._failure is None:
+            try:
+                self._checked(self.send("event plain " + " ".join(new)))
+            except EslDisconnected:
+                pass  # recorded: the reconnect subscribes it
+
+    def add_filter(self, header: str, value: str) -> None:
+        """`filter Header value` (only matching events are delivered); kept for reconnects."""
+        if (header, value) in self._filters:
+            return
+        self._filters.append((header, value))
+        if self._failure is None:
+            try:
+                self._checked(self.send(f"filter {header} {value}"))
+            except EslDisconnected:
+                pass  # recorded: the reconnect applies it
+
+    @property
+    def subscriptions(self) -> tuple[list[str], list[tuple[str, str]]]:
+        return list(self._events), list(self._filters)
+
+    def bgapi_start(self, command: str, track: bool = True, timeout: float | None = None):
+        if track and "BACKGROUND_JOB" not in self._events and "ALL" not in self._events:
+            self.subscribe("BACKGROUND_JOB")
+        return super().bgapi_start(command, track=track, timeout=timeout)
+
+    def send_event(self, name: str, headers: dict[str, str], body: str | None = None):
+        """`sendevent NAME` (for CUSTOM pass Event-Subclass in headers) -> the reply (+OK <event uuid>)."""
+        reply = self.send(f"sendevent {name}", headers, body)
+        return self._checked(reply)
+
+    # ---- health ------------------------------------------------------------------------
+
+    def on_health(self, callback) -> None:
+        """callback(NodeHealth) on every HEARTBEAT, connect and disconnect."""
+        self._health_callbacks.append(callback)
+        self.subscribe("HEARTBEAT")
+
+    def _on_event(self, event: Event) -> None:
+        if event.headers.get("Event-Name") == "HEARTBEAT":
+            self._on_heartbeat(event)
+        super()._on_event(event)
+
+    def _on_heartbeat(self, event: Event) -> None:
+        h = event.headers
+        self._set_health(
+            connected=True,
+            session_count=_int(h.get("Session-Count")),
+            max_sessions=_int(h.get("Max-Sessions")),
+            idle_cpu=_float(h.get("Idle-CPU")),
+            uptime_ms=_int(h.get("Uptime-msec")),
+            heartbeat_at=time(),
+        )
+
+    def _set_health(self, **changes) -> None:
+        self.health = replace(self.health, **changes)
+        for callback in list(self._health_callbacks):
+            try:
+                callback(self.health)
+            except Exception:
+                log.exception("%s: health callback %r failed", self.label, callback)
+
+    def _watch_silence(self, sock) -> None:
+        """Probe a connection that has been silent for silence_timeout; drop it if the probe fails."""
+        while self._sock is sock and self._failure is None:
+            quiet_for = monotonic() - self.last_rx
+            if quiet_for < self.silence_timeout:
+                gevent.sleep(self.silence_timeout - quiet_for)
+                continue
+            try:
+                self.api("status", timeout=min(self.command_timeout, self.silence_timeout))
+            except EslError as exc:
+                log.warning("%s: silent for %.1fs and the probe failed (%s); dropping the connection",
+                            self.label, quiet_for, exc)
+                _abort(sock)
+                return
