@@ -18,3 +18,13 @@ def redis_url(redis_server):
     client.flushall()
     client.close()
     return redis_server.url
+
+
+@pytest.fixture
+def webhooks():
+    """A loopback HTTP server standing in for the user's application."""
+    from tests.support.webhook_server import WebhookServer
+
+    server = WebhookServer()
+    yield server
+    server.stop()

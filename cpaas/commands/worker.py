@@ -30,4 +30,5 @@ def wait_for_redis(url: str, timeout: float = 30.0) -> redis.Redis:
 def work(settings: Settings, queues: tuple[str, ...] = QUEUES, burst: bool = False) -> bool:
     connection = wait_for_redis(settings.effective_redis_url)
     worker = Worker([Queue(name, connection=connection) for name in queues], connection=connection)
-    return worker.work(burst=burst, logging_level=settings.log_level)
+    # The scheduler runs retries that wait out a backoff interval.
+    return worker.work(burst=burst, logging_level=settings.log_level, with_scheduler=True)

@@ -67,6 +67,8 @@ class Settings:
     api_rate_limit: int
     api_rate_window: int
     webhook_timeout: float
+    #: Seconds between webhook retries (timeouts, connection errors, 5xx); the count is the retry limit.
+    webhook_retry_intervals: tuple[int, ...]
     log_level: str
 
     @property
@@ -120,6 +122,18 @@ class _Reader:
             raise SettingsError(f"{name}: {value} is outside {lo}..{hi}")
         return value
 
+    def int_list(self, name: str, default: tuple[int, ...], lo: int, hi: int) -> tuple[int, ...]:
+        raw = self.str(name)
+        if raw is None:
+            return default
+        try:
+            values = tuple(int(part) for part in raw.replace(",", " ").split())
+        except ValueError:
+            raise SettingsError(f"{name}: {raw!r} is not a list of whole numbers") from None
+        if not all(lo <= v <= hi for v in values):
+            raise SettingsError(f"{name}: every value must be within {lo}..{hi}")
+        return values
+
     def choice(self, name: str, default: str, choices: tuple[str, ...]) -> str:
         value = self.str(name, default)
         if value.lower() not in choices:
@@ -172,6 +186,7 @@ def _read(env: _Reader) -> Settings:
         api_rate_limit=rate,
         api_rate_window=window,
         webhook_timeout=env.float("WEBHOOK_TIMEOUT", 15.0, 0, 120),
+        webhook_retry_intervals=env.int_list("WEBHOOK_RETRY_INTERVALS", (5, 30, 120, 600, 1800), 0, 86400),
         log_level=env.choice("LOG_LEVEL", "info", ("debug", "info", "warning", "error")).upper(),
     )
 

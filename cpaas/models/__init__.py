@@ -1,10 +1,12 @@
 """SQLAlchemy models: the canonical records every dialect renders in its own shape."""
 from cpaas.models.accounts import ACCOUNT_STATUSES, Account, ApiKey, hash_secret, new_auth_token
 from cpaas.models.base import Base, is_sid, new_sid, utcnow
+from cpaas.models.calls import Call, status_for_hangup
 from cpaas.models.db import Database
 from cpaas.models.phone_numbers import PhoneNumber
+from cpaas.models.webhooks import WebhookAttempt
 
 __all__ = [
-    "ACCOUNT_STATUSES", "Account", "ApiKey", "Base", "Database", "PhoneNumber",
-    "hash_secret", "is_sid", "new_auth_token", "new_sid", "utcnow",
+    "ACCOUNT_STATUSES", "Account", "ApiKey", "Base", "Call", "Database", "PhoneNumber", "WebhookAttempt",
+    "hash_secret", "is_sid", "new_auth_token", "new_sid", "status_for_hangup", "utcnow",
 ]

@@ -10,10 +10,16 @@ from cpaas.models.migrate import upgrade
 from cpaas.services.accounts import create_account
 
 
-def settings_for_tests(tmp_path, redis_url: str, **overrides) -> Settings:
-    environ = {"DATA_DIR": str(tmp_path), "REDIS_URL": redis_url, "LOG_LEVEL": "WARNING"}
+def environ_for_tests(tmp_path, redis_url: str, **overrides) -> dict[str, str]:
+    """The environment every process of one test shares (api in-process, worker/controller as children)."""
+    environ = {"DATA_DIR": str(tmp_path), "DATABASE_URL": f"sqlite:///{tmp_path}/cpaas.db", "REDIS_URL": redis_url,
+               "LOG_LEVEL": "INFO", "WEBHOOK_TIMEOUT": "2", "WEBHOOK_RETRY_INTERVALS": "1 1"}
     environ.update({key: str(value) for key, value in overrides.items()})
-    return load_settings(environ, dotenv=None)
+    return environ
+
+
+def settings_for_tests(tmp_path, redis_url: str, **overrides) -> Settings:
+    return load_settings(environ_for_tests(tmp_path, redis_url, **overrides), dotenv=None)
 
 
 def make_app(settings: Settings):

@@ -1,0 +1,98 @@
+"""The canonical call: one row whatever dialect created it, and its status machine."""
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import ForeignKey, Integer, String, Text
+from sqlalchemy.orm import Mapped, mapped_column
+
+from cpaas.models.base import Base, Timestamps, sid_column
+
+# queued → initiated → ringing → in-progress → completed, or busy | no-answer | failed | canceled.
+PROGRESS = ("queued", "initiated", "ringing", "in-progress")
+TERMINAL = ("completed", "busy", "no-answer", "failed", "canceled")
+STATUSES = PROGRESS + TERMINAL
+DIRECTIONS = ("inbound", "outbound-api", "outbound-dial")
+
+_BUSY = {"USER_BUSY"}
+_NO_ANSWER = {"NO_ANSWER", "NO_USER_RESPONSE", "ALLOTTED_TIMEOUT"}
+_CANCELED = {"ORIGINATOR_CANCEL", "LOSE_RACE"}
+
+
+def status_for_hangup(cause: str | None, answered: bool, canceled_by_api: bool = False) -> str:
+    """Map a FreeSWITCH hangup cause to the final call status (ARCHITECTURE.md, the canonical call)."""
+    if answered:
+        return "completed"
+    if canceled_by_api or cause in _CANCELED:
+        return "canceled"
+    if cause in _BUSY:
+        return "busy"
+    if cause in _NO_ANSWER:
+        return "no-answer"
+    return "failed"
+
+
+class Call(Timestamps, Base):
+    __tablename__ = "calls"
+
+    sid: Mapped[str] = sid_column("CA")
+    account_sid: Mapped[str] = mapped_column(ForeignKey("accounts.sid"), index=True)
+    parent_call_sid: Mapped[str | None] = mapped_column(String(34), index=True)
+    phone_number_sid: Mapped[str | None] = mapped_column(String(34))
+    direction: Mapped[str] = mapped_column(String(16))
+    to: Mapped[str] = mapped_column(String(256), index=True)
+    from_: Mapped[str] = mapped_column("from", String(256), index=True)
+    caller_name: Mapped[str | None] = mapped_column(String(64))
+    forwarded_from: Mapped[str | None] = mapped_column(String(64))
+    status: Mapped[str] = mapped_column(String(16), default="queued", index=True)
+    start_time: Mapped[datetime | None] = mapped_column(index=True)
+    answer_time: Mapped[datetime | None]
+    end_time: Mapped[datetime | None] = mapped_column(index=True)
+    duration: Mapped[int | None] = mapped_column(Integer)
+    answered_by: Mapped[str | None] = mapped_column(String(32))
+    # What to run and where to report.
+    url: Mapped[str | None] = mapped_column(String(1024))
+    method: Mapped[str] = mapped_column(String(8), default="POST")
+    fallback_url: Mapped[str | None] = mapped_column(String(1024))
+    fallback_method: Mapped[str] = mapped_column(String(8), default="POST")
+    twiml: Mapped[str | None] = mapped_column(Text)
+    status_callback: Mapped[str | None] = mapped_column(String(1024))
+    status_callback_method: Mapped[str] = mapped_column(String(8), default="POST")
+    status_callback_events: Mapped[str] = mapped_column(String(64), default="completed")  # space-separated
+    callback_sequence: Mapped[int] = mapped_column(Integer, default=0)
+    timeout: Mapped[int] = mapped_column(Integer, default=60)
+    time_limit: Mapped[int | None] = mapped_column(Integer)
+    send_digits: Mapped[str | None] = mapped_column(String(64))
+    record: Mapped[bool] = mapped_column(default=False)
+    recording_status_callback: Mapped[str | None] = mapped_column(String(1024))
+    # Where the call lives and how it ended.
+    node: Mapped[str | None] = mapped_column(String(64))
+    channel_uuid: Mapped[str | None] = mapped_column(String(64), index=True)
+    hangup_cause: Mapped[str | None] = mapped_column(String(64))
+    sip_response_code: Mapped[int | None] = mapped_column(Integer)
+    error_code: Mapped[int | None] = mapped_column(Integer)
+    error_message: Mapped[str | None] = mapped_column(String(512))
+
+    @property
+    def is_finished(self) -> bool:
+        return self.status in TERMINAL
+
+    def advance(self, status: str) -> bool:
+        """Move forward in the status machine; a late or repeated event never moves a call back."""
+        if status not in STATUSES:
+            raise ValueError(f"unknown call status {status!r}")
+        if self.is_finished or status == self.status:
+            return False
+        if status in PROGRESS and PROGRESS.index(status) < PROGRESS.index(self.status):
+            return False
+        self.status = status
+        return True
+
+    def next_sequence(self) -> int:
+        """SequenceNumber for the next status callback (from 0)."""
+        number = self.callback_sequence
+        self.callback_sequence = number + 1
+        return number
+
+    def wants_callback(self, event: str) -> bool:
+        return bool(self.status_callback) and event in self.status_callback_events.split()

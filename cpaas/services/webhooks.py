@@ -1,0 +1,124 @@
+"""Webhook requests: Twilio-style signing, one HTTP attempt, and a record of every attempt."""
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+import json
+import logging
+import time
+from dataclasses import asdict, dataclass, field
+from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+
+import requests
+
+from cpaas.models import WebhookAttempt
+
+log = logging.getLogger("cpaas.webhooks")
+USER_AGENT = "cpaas-webhooks/1.0 (TwilioProxy-compatible)"
+
+
+def twilio_signature(url: str, params: dict | None, auth_token: str) -> str:
+    """X-Twilio-Signature: base64(HMAC-SHA1(token, url + each POST param sorted by key as key+value))."""
+    payload = url + "".join(f"{key}{value}" for key, value in sorted((params or {}).items()))
+    digest = hmac.new(auth_token.encode(), payload.encode(), hashlib.sha1).digest()
+    return base64.b64encode(digest).decode()
+
+
+@dataclass
+class WebhookRequest:
+    """What to send: plain data, so it can travel through Redis to a worker."""
+
+    url: str
+    method: str
+    params: dict
+    account_sid: str
+    purpose: str
+    resource_sid: str | None = None
+    auth_token: str | None = None  # signs the request when set
+    json_body: bool = False
+    headers: dict = field(default_factory=dict)
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+
+@dataclass
+class WebhookResponse:
+    ok: bool
+    status: int | None
+    body: bytes
+    content_type: str
+    error: str | None
+    retryable: bool
+    elapsed_ms: int
+    final_url: str
+
+
+def prepare(request: WebhookRequest) -> tuple[str, dict, dict | None, bytes | None]:
+    """(url, headers, form, body) for one attempt, signed as Twilio signs."""
+    headers = {"User-Agent": USER_AGENT, "Accept": "application/xml, text/xml, application/json, */*",
+               **request.headers}
+    form = None
+    body = None
+    url = request.url
+    if request.method.upper() == "GET":
+        url = _with_query(url, request.params)
+        signed_params = None
+    elif request.json_body:
+        body = json.dumps(request.params, separators=(",", ":")).encode()
+        headers["Content-Type"] = "application/json"
+        url = _with_query(url, {"bodySHA256": hashlib.sha256(body).hexdigest()})
+        signed_params = None
+    else:
+        form = {k: "" if v is None else str(v) for k, v in request.params.items()}
+        signed_params = form
+    if request.auth_token:
+        headers["X-Twilio-Signature"] = twilio_signature(url, signed_params, request.auth_token)
+    return url, headers, form, body
+
+
+def send(request: WebhookRequest, timeout: float, session: requests.Session | None = None) -> WebhookResponse:
+    url, headers, form, body = prepare(request)
+    started = time.monotonic()
+    http = session or requests
+    try:
+        response = http.request(request.method.upper(), url, headers=headers, data=form if form is not None else body,
+                                timeout=timeout, allow_redirects=True)
+    except requests.Timeout:
+        return _failed(url, started, f"timed out after {timeout:g}s", retryable=True)
+    except requests.RequestException as exc:
+        return _failed(url, started, f"connection failed: {_short(exc)}", retryable=True)
+    elapsed = int((time.monotonic() - started) * 1000)
+    ok = 200 <= response.status_code < 300
+    error = None if ok else f"HTTP {response.status_code}"
+    return WebhookResponse(ok, response.status_code, response.content, response.headers.get("Content-Type", ""),
+                           error, response.status_code >= 500, elapsed, response.url)
+
+
+def record_attempt(session, request: WebhookRequest, response: WebhookResponse, attempt: int) -> None:
+    session.add(WebhookAttempt(account_sid=request.account_sid, resource_sid=request.resource_sid,
+                               purpose=request.purpose, url=request.url[:1024], method=request.method.upper(),
+                               attempt=attempt, response_status=response.status,
+                               error=(response.error or None) and response.error[:512],
+                               elapsed_ms=response.elapsed_ms))
+    outcome = "ok" if response.ok else f"failed ({response.error})"
+    log.log(logging.INFO if response.ok else logging.WARNING, "%s %s %s %s attempt %d: %s in %d ms",
+            request.resource_sid or request.account_sid, request.purpose, request.method.upper(), request.url,
+            attempt, outcome, response.elapsed_ms)
+
+
+def _with_query(url: str, params: dict) -> str:
+    parts = urlsplit(url)
+    query = parse_qsl(parts.query, keep_blank_values=True) + [(k, "" if v is None else str(v))
+                                                               for k, v in params.items()]
+    return urlunsplit(parts._replace(query=urlencode(query)))
+
+
+def _failed(url: str, started: float, error: str, retryable: bool) -> WebhookResponse:
+    return WebhookResponse(False, None, b"", "", error, retryable, int((time.monotonic() - started) * 1000), url)
+
+
+def _short(exc: Exception) -> str:
+    text = str(exc)
+    return text if len(text) < 200 else text[:200] + "…"
