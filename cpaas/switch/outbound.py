@@ -352,10 +352,11 @@ class OutboundServer:
 
     `sessions` maps channel uuid -> live ChannelSession, so another greenlet (a live
     redirect arriving on the node listener) can find a call and `interrupt()` it.
+    linger: True (until we exit), a number of seconds, or False.
     """
 
     def __init__(self, handler, host: str = "127.0.0.1", port: int = 8084, *, command_timeout: float = 5.0,
-                 myevents: bool = True, linger: bool = True, backlog: int = 1024):
+                 myevents: bool = True, linger: bool | int = True, backlog: int = 1024):
         self.handler = handler
         self.host = host
         self.port = port
@@ -391,8 +392,10 @@ class OutboundServer:
             session.connect()
             if self.myevents:
                 session.myevents()
-            if self.linger:
+            if self.linger is True:
                 session.linger()
+            elif self.linger:
+                session.linger(self.linger)
         except EslError as exc:
             log.warning("%s: outbound socket set-up failed: %s", session.label, exc)
             session.finish()
