@@ -5,8 +5,8 @@ import phonenumbers
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from cpaas.models import Account, PhoneNumber
-from cpaas.services.errors import Conflict, InvalidParameter
+from cpaas.models import Account, PhoneNumber, utcnow
+from cpaas.services.errors import Conflict, InvalidParameter, NotFound
 
 
 def to_e164(number: str, region: str | None = None, field: str = "PhoneNumber") -> str:
@@ -25,6 +25,7 @@ def add_number(session: Session, account: Account, number: str, **fields) -> Pho
     e164 = to_e164(number)
     if session.scalar(select(PhoneNumber.sid).where(PhoneNumber.phone_number == e164)):
         raise Conflict(f"{e164} is already assigned", reason="number_taken", field="PhoneNumber")
+    fields = {k: (v.upper() if k.endswith("_method") and v else v) for k, v in fields.items() if v is not None}
     phone_number = PhoneNumber(account_sid=account.sid, phone_number=e164,
                                friendly_name=fields.pop("friendly_name", None) or _friendly(e164), **fields)
     session.add(phone_number)
@@ -34,3 +35,35 @@ def add_number(session: Session, account: Account, number: str, **fields) -> Pho
 
 def _friendly(e164: str) -> str:
     return phonenumbers.format_number(phonenumbers.parse(e164), phonenumbers.PhoneNumberFormat.NATIONAL)
+
+
+def numbers_query(account_sid: str, phone_number: str | None = None, friendly_name: str | None = None):
+    """An account's numbers; `phone_number` may be partial and use '*' as a wildcard, as in Twilio."""
+    query = select(PhoneNumber).where(PhoneNumber.account_sid == account_sid)
+    if phone_number:
+        pattern = phone_number.replace("%", "").replace("_", "").replace("*", "%")
+        query = query.where(PhoneNumber.phone_number.like(pattern if "%" in pattern else f"%{pattern}%"))
+    if friendly_name is not None:
+        query = query.where(PhoneNumber.friendly_name == friendly_name)
+    return query
+
+
+def find_number(session: Session, account_sid: str, sid: str) -> PhoneNumber:
+    number = session.get(PhoneNumber, sid)
+    if number is None or number.account_sid != account_sid:
+        raise NotFound(f"Phone number {sid} was not found")
+    return number
+
+
+def number_for_inbound(session: Session, e164: str) -> PhoneNumber | None:
+    """The number a call or message to `e164` belongs to, if any account owns it."""
+    return session.scalars(select(PhoneNumber).where(PhoneNumber.phone_number == e164)).first()
+
+
+def update_number(number: PhoneNumber, **fields) -> PhoneNumber:
+    for name, value in fields.items():
+        if name.endswith("_method") and value:
+            value = value.upper()
+        setattr(number, name, value)
+    number.date_updated = utcnow()
+    return number

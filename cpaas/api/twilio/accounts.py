@@ -9,7 +9,7 @@ from cpaas.api.context import db_session
 from cpaas.api.twilio.auth import account_in_path, principal
 from cpaas.api.twilio.errors import from_domain
 from cpaas.api.twilio.paging import PageParams, paginate
-from cpaas.api.twilio.schemas import Rfc2822, TwilioParams, TwilioResource
+from cpaas.api.twilio.schemas import Rfc2822, TwilioParams, TwilioResource, page_schema
 from cpaas.models import ACCOUNT_STATUSES, Account
 from cpaas.services import accounts as service
 from cpaas.services.errors import DomainError
@@ -17,7 +17,7 @@ from cpaas.services.errors import DomainError
 blp = Blueprint("accounts", __name__, url_prefix="/2010-04-01", description="Accounts and subaccounts")
 
 # Subresources an account exposes; each resource module adds its own name here when it is mounted.
-SUBRESOURCES: list[str] = ["keys"]
+SUBRESOURCES: list[str] = ["keys", "incoming_phone_numbers"]
 _SUBRESOURCE_PATHS = {"keys": "Keys", "incoming_phone_numbers": "IncomingPhoneNumbers", "calls": "Calls",
                       "messages": "Messages", "recordings": "Recordings", "conferences": "Conferences"}
 
@@ -36,16 +36,7 @@ class AccountSchema(TwilioResource):
     uri = fields.Function(lambda a: f"/2010-04-01/Accounts/{a.sid}.json")
 
 
-class AccountPageSchema(TwilioResource):
-    first_page_uri = fields.String()
-    end = fields.Integer()
-    previous_page_uri = fields.String(allow_none=True)
-    uri = fields.String()
-    page_size = fields.Integer()
-    start = fields.Integer()
-    next_page_uri = fields.String(allow_none=True)
-    page = fields.Integer()
-    accounts = fields.List(fields.Nested(AccountSchema))
+AccountPageSchema = page_schema("accounts", AccountSchema)
 
 
 class AccountListParams(PageParams):

@@ -4,7 +4,7 @@ from __future__ import annotations
 from flask import Response, jsonify, request
 from werkzeug.exceptions import HTTPException
 
-from cpaas.services.errors import Conflict, DomainError, Forbidden, NotFound
+from cpaas.services.errors import DomainError, Forbidden, NotFound
 
 MORE_INFO = "https://www.twilio.com/docs/errors/{code}"
 
@@ -59,10 +59,11 @@ def _validation_error(messages: dict) -> Response:
 _DOMAIN_CODES = {"invalid_number": 21211, "number_taken": 21422}
 
 
-def from_domain(exc: DomainError) -> TwilioError:
+def from_domain(exc: DomainError, codes: dict[str, int] | None = None) -> TwilioError:
+    """Twilio answers conflicts with 400 and a specific code; `codes` lets a resource pick its own."""
     if isinstance(exc, NotFound):
         return TwilioError(404, 20404, f"The requested resource {request.path} was not found")
     if isinstance(exc, Forbidden):
         return TwilioError(403, 20403, exc.message)
-    status = 409 if isinstance(exc, Conflict) else 400
-    return TwilioError(status, _DOMAIN_CODES.get(exc.reason, 20001 if status == 400 else 20409), exc.message)
+    code = (codes or {}).get(exc.reason) or _DOMAIN_CODES.get(exc.reason, 20001)
+    return TwilioError(400, code, exc.message)

@@ -10,7 +10,7 @@ from cpaas.api.context import db_session
 from cpaas.api.twilio.auth import account_in_path
 from cpaas.api.twilio.errors import TwilioError
 from cpaas.api.twilio.paging import PageParams, paginate
-from cpaas.api.twilio.schemas import Rfc2822, TwilioParams, TwilioResource
+from cpaas.api.twilio.schemas import Rfc2822, TwilioParams, TwilioResource, page_schema
 from cpaas.models import ApiKey, utcnow
 from cpaas.services.accounts import create_api_key
 
@@ -29,16 +29,7 @@ class NewKeySchema(KeySchema):
     secret = fields.String()
 
 
-class KeyPageSchema(TwilioResource):
-    first_page_uri = fields.String()
-    end = fields.Integer()
-    previous_page_uri = fields.String(allow_none=True)
-    uri = fields.String()
-    page_size = fields.Integer()
-    start = fields.Integer()
-    next_page_uri = fields.String(allow_none=True)
-    page = fields.Integer()
-    keys = fields.List(fields.Nested(KeySchema))
+KeyPageSchema = page_schema("keys", KeySchema)
 
 
 class KeyParams(TwilioParams):

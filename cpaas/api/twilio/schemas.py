@@ -5,7 +5,7 @@ from datetime import datetime, timezone
 from email.utils import format_datetime
 
 import marshmallow as ma
-from marshmallow import EXCLUDE, fields
+from marshmallow import EXCLUDE, fields, validate
 
 from cpaas.api.twilio.errors import TwilioError
 
@@ -50,3 +50,34 @@ class TwilioResource(ma.Schema):
 
     class Meta:
         ordered = True
+
+
+def url_param(data_key: str, code: int = 21502, **kwargs) -> fields.String:
+    """A callback/document URL parameter: absolute http(s), reported with Twilio's URL error code."""
+    return fields.String(data_key=data_key, validate=validate.URL(schemes={"http", "https"}, require_tld=False),
+                         metadata={"twilio_code": code, "twilio_message": f"{data_key} is not a valid URL"},
+                         **kwargs)
+
+
+def method_param(data_key: str, **kwargs) -> fields.String:
+    return fields.String(data_key=data_key, validate=validate.OneOf(("GET", "POST", "get", "post")),
+                         metadata={"twilio_message": f"{data_key} must be GET or POST"}, **kwargs)
+
+
+class PageSchema(TwilioResource):
+    """The page keys every list shares; a resource schema adds its one list key."""
+
+    first_page_uri = fields.String()
+    end = fields.Integer()
+    previous_page_uri = fields.String(allow_none=True)
+    uri = fields.String()
+    page_size = fields.Integer()
+    start = fields.Integer()
+    next_page_uri = fields.String(allow_none=True)
+    page = fields.Integer()
+
+
+def page_schema(key: str, item: type[ma.Schema]) -> type[ma.Schema]:
+    """`page_schema("calls", CallSchema)` -> the list body schema (named for OpenAPI)."""
+    return type(f"{item.__name__.removesuffix('Schema')}PageSchema", (PageSchema,),
+                {key: fields.List(fields.Nested(item))})
