@@ -65,6 +65,13 @@ def _float(value: str | None) -> float | None:
         return None
 
 
+def _event_command(events: list[str], subclasses: list[str]) -> str:
+    words = list(events)
+    if subclasses:
+        words += ["CUSTOM", *subclasses]
+    return "event plain " + " ".join(words)
+
+
 class EslConnection(EslProtocol):
     def __init__(self, host: str, port: int, password: str, *, name: str | None = None,
                  connect_timeout: float = 5.0, command_timeout: float = 5.0,
@@ -79,6 +86,7 @@ class EslConnection(EslProtocol):
         self.backoff_initial = backoff_initial
         self.backoff_max = backoff_max
         self._events: list[str] = []
+        self._subclasses: list[str] = []  # CUSTOM Event-Subclasses
         self._filters: list[tuple[str, str]] = []
         self._health_callbacks: list = []
         self._supervisor = None
@@ -129,8 +137,8 @@ class EslConnection(EslProtocol):
             raise EslAuthError(f"{self.label}: authentication failed: {reply.text}")
 
     def _apply_subscriptions(self) -> None:
-        if self._events:
-            self._checked(self.send("event plain " + " ".join(self._events)))
+        if self._events or self._subclasses:
+            self._checked(self.send(_event_command(self._events, self._subclasses)))
         for header, value in self._filters:
             self._checked(self.send(f"filter {header} {value}"))
 
@@ -189,14 +197,27 @@ class EslConnection(EslProtocol):
     # ---- subscriptions -----------------------------------------------------------------
 
     def subscribe(self, *names: str) -> None:
-        """Add events (`CHANNEL_ANSWER`, `CUSTOM cpaas::redirect`, `HEARTBEAT`...); kept for reconnects."""
-        new = [word for name in names for word in name.split() if word not in self._events]
-        if not new:
+        """Add events (`CHANNEL_ANSWER`, `HEARTBEAT`, `CUSTOM cpaas::control`...); kept for reconnects.
+
+        A word after CUSTOM, or any word with `::`, is a CUSTOM subclass. FreeSWITCH reads every
+        word after CUSTOM as a subclass, so the command always puts them last.
+        """
+        new_events, new_subclasses, custom = [], [], False
+        for word in (w for name in names for w in name.split()):
+            if word == "CUSTOM":
+                custom = True
+            elif custom or "::" in word:
+                if word not in self._subclasses and word not in new_subclasses:
+                    new_subclasses.append(word)
+            elif word not in self._events and word not in new_events:
+                new_events.append(word)
+        if not new_events and not new_subclasses:
             return
-        self._events.extend(new)
+        self._events.extend(new_events)
+        self._subclasses.extend(new_subclasses)
         if self._failure is None:
             try:
-                self._checked(self.send("event plain " + " ".join(new)))
+                self._checked(self.send(_event_command(new_events, new_subclasses)))
             except EslDisconnected:
                 pass  # recorded: the reconnect subscribes it
 
@@ -213,7 +234,8 @@ class EslConnection(EslProtocol):
 
     @property
     def subscriptions(self) -> tuple[list[str], list[tuple[str, str]]]:
-        return list(self._events), list(self._filters)
+        events = self._events + (["CUSTOM", *self._subclasses] if self._subclasses else [])
+        return events, list(self._filters)
 
     def bgapi_start(self, command: str, track: bool = True, timeout: float | None = None):
         if track and "BACKGROUND_JOB" not in self._events and "ALL" not in self._events:

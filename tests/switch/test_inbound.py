@@ -163,10 +163,10 @@ def test_reconnect_with_backoff_resubscribes_events_and_filters(serve):
                             Expect("exit"), _reply("+OK bye"), Close()],
     )
     conn = _client(server, backoff_initial=0.02, backoff_max=0.1)
-    conn._events = ["CHANNEL_ANSWER", "HEARTBEAT", "CUSTOM", "cpaas::control"]
-    conn._filters = [("Event-Name", "CHANNEL_ANSWER")]
+    conn.subscribe("CHANNEL_ANSWER", "CUSTOM cpaas::control")  # recorded while down, sent on connect
+    conn.add_filter("Event-Name", "CHANNEL_ANSWER")
     healths, customs, heartbeats = [], GEvent(), []
-    conn.on_health(healths.append)
+    conn.on_health(healths.append)  # subscribes HEARTBEAT, before CUSTOM's subclasses on the wire
     conn.on("cpaas::control", lambda event: customs.set())
     conn.on("HEARTBEAT", heartbeats.append)
     conn.start()
@@ -183,12 +183,17 @@ def test_reconnect_with_backoff_resubscribes_events_and_filters(serve):
 def test_subscribe_is_recorded_for_reconnects_and_sent_once(serve):
     server = serve(AUTH + [Expect("event plain CHANNEL_HANGUP_COMPLETE"), _reply("+OK event listener enabled plain"),
                            Expect("event plain BACKGROUND_JOB"), _reply("+OK event listener enabled plain"),
+                           Expect("event plain CHANNEL_ANSWER CUSTOM conference::maintenance"),
+                           _reply("+OK event listener enabled plain"),
                            Expect("exit"), _reply("+OK bye"), Close()])
     conn = _client(server)
     conn.connect()
     conn.subscribe("CHANNEL_HANGUP_COMPLETE")
     conn.subscribe("CHANNEL_HANGUP_COMPLETE", "BACKGROUND_JOB")
     assert conn.subscriptions == (["CHANNEL_HANGUP_COMPLETE", "BACKGROUND_JOB"], [])
+    conn.subscribe("conference::maintenance", "CHANNEL_ANSWER")
+    assert conn.subscriptions[0] == ["CHANNEL_HANGUP_COMPLETE", "BACKGROUND_JOB", "CHANNEL_ANSWER",
+                                     "CUSTOM", "conference::maintenance"]
     conn.stop()
     server.wait_done()
     assert server.errors == []
