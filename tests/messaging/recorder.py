@@ -81,6 +81,9 @@ class RecordingServer:
             params.update(parse_qsl(body.decode(), keep_blank_values=True))
         recorded = Recorded(handler.command, parts.path, parts.query, params, dict(handler.headers.items()), body,
                             parsed_json)
+        with self._changed:  # recorded before answering, so a test sees it as soon as its call returns
+            self.requests.append(recorded)
+            self._changed.notify_all()
         reply = self.respond(recorded)
         if reply.delay:
             self._stopping.wait(reply.delay)
@@ -98,9 +101,6 @@ class RecordingServer:
             handler.wfile.write(payload)
         except OSError:
             pass  # the client gave up (timeout tests)
-        with self._changed:
-            self.requests.append(recorded)
-            self._changed.notify_all()
 
     def wait_for(self, predicate: Callable[[Recorded], bool], count: int = 1, timeout: float = 10.0) -> list[Recorded]:
         """The first `count` recorded requests matching `predicate`; TimeoutError if they do not come."""
