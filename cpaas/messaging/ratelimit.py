@@ -20,7 +20,8 @@ import redis
 
 from cpaas.messaging.config import MessagingConfig, Rate
 
-# KEYS[1]: sorted set of booked slot times. ARGV: now, window, count, member.
+# KEYS[1]: sorted set of booked slot times. ARGV: now, window (both whole milliseconds: exact in
+# Lua's doubles and in its number-to-string conversion), count, member.
 # Slots older than one window no longer count; with `count` or more left, the new slot
 # is one window after the count-th most recent one, which keeps every window at <= count.
 _RESERVE = """
@@ -33,7 +34,7 @@ if booked >= count then
   slot = math.max(now, tonumber(anchor[2]) + window)
 end
 redis.call('ZADD', KEYS[1], slot, ARGV[4])
-redis.call('PEXPIRE', KEYS[1], math.ceil((slot - now + window) * 1000) + 1000)
+redis.call('PEXPIRE', KEYS[1], slot - now + window + 1000)
 return tostring(slot)
 """
 
@@ -48,10 +49,10 @@ class SlidingWindowLimiter:
 
     def reserve(self, key: str) -> float:
         """Book a slot for one send under `key`; seconds to wait before sending (0.0 = now)."""
-        now = self._clock()
-        slot = float(self._script(keys=[self._key(key)],
-                                  args=[repr(now), repr(float(self.rate.window)), self.rate.count, uuid.uuid4().hex]))
-        return max(0.0, slot - now)
+        now_ms = int(self._clock() * 1000)
+        window_ms = int(self.rate.window * 1000)
+        slot_ms = int(self._script(keys=[self._key(key)], args=[now_ms, window_ms, self.rate.count, uuid.uuid4().hex]))
+        return max(0, slot_ms - now_ms) / 1000
 
     def reset(self, key: str) -> None:
         self._client.delete(self._key(key))
