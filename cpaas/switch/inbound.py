@@ -17,15 +17,18 @@ from __future__ import annotations
 
 import logging
 import random
+from uuid import uuid4
 from dataclasses import dataclass, field, replace
 from time import monotonic, time
 
 import gevent
 import gevent.socket
-from gevent.event import Event as GEvent
+from gevent import Timeout
+from gevent.event import AsyncResult, Event as GEvent
 
 from cpaas.config import FreeSwitchNode
-from cpaas.switch.errors import EslAuthError, EslDisconnected, EslError, EslTimeout
+from cpaas.switch.errors import ChannelHangup, EslAuthError, EslCommandError, EslDisconnected, EslError, EslTimeout
+from cpaas.switch.outbound import ExecuteResult
 from cpaas.switch.protocol import EslProtocol, _abort
 from cpaas.switch.wire import Event
 
@@ -89,6 +92,8 @@ class EslConnection(EslProtocol):
         self._subclasses: list[str] = []  # CUSTOM Event-Subclasses
         self._filters: list[tuple[str, str]] = []
         self._health_callbacks: list = []
+        self._executes: dict[str, tuple[str, str, AsyncResult]] = {}  # Application-UUID -> (uuid, app, waiter)
+        self._hanging: set[str] = set()  # channels with executes pending that got CHANNEL_HANGUP
         self._supervisor = None
         self._watchdog = None
         self._stopping = False
@@ -174,6 +179,10 @@ class EslConnection(EslProtocol):
                 log.warning("%s: connection lost (%s); reconnecting", self.label, self._failure)
 
     def _on_connection_lost(self, reason: EslError) -> None:
+        executes, self._executes = self._executes, {}
+        self._hanging.clear()
+        for _uuid, _app, waiter in executes.values():
+            waiter.set_exception(self._waiter_error(reason))
         self._up.clear()
         if self._watchdog is not None and self._watchdog is not gevent.getcurrent():
             self._watchdog.kill(block=False)
@@ -254,10 +263,63 @@ class EslConnection(EslProtocol):
         self._health_callbacks.append(callback)
         self.subscribe("HEARTBEAT")
 
+    # ---- applications on any channel (sendmsg <uuid>) -------------------------------------
+
+    def execute(self, uuid: str, application: str, arg: str | None = None, *, timeout: float | None = None,
+                event_lock: bool = True) -> ExecuteResult:
+        """Run an application on channel `uuid` and wait for its CHANNEL_EXECUTE_COMPLETE
+        (matched on our Event-UUID). Raises ChannelHangup if that channel hangs up first —
+        also when the completion comes after CHANNEL_HANGUP, as ChannelSession does.
+
+        Call flows use the outbound ChannelSession; this is for channels the controller does
+        not hold a socket for (a parked leg, a test)."""
+        self.subscribe("CHANNEL_EXECUTE_COMPLETE", "CHANNEL_HANGUP", "CHANNEL_HANGUP_COMPLETE")
+        application_uuid = str(uuid4())
+        headers = {"call-command": "execute", "execute-app-name": application}
+        if arg is not None:
+            headers["execute-app-arg"] = str(arg)
+        if event_lock:
+            headers["event-lock"] = "true"
+        headers["Event-UUID"] = application_uuid
+        waiter = AsyncResult()
+        self._executes[application_uuid] = (uuid, application, waiter)
+        try:
+            reply = self.send(f"sendmsg {uuid}", headers)
+            if not reply.ok:
+                raise EslCommandError(f"{self.label}: {application} on {uuid}: {reply.text}")
+            event = waiter.get(timeout=timeout)
+        except Timeout:
+            raise EslTimeout(f"{self.label}: {application} on {uuid} not complete within {timeout}s") from None
+        finally:
+            self._executes.pop(application_uuid, None)
+        return ExecuteResult(application, application_uuid, event.headers.get("Application-Response"), event)
+
     def _on_event(self, event: Event) -> None:
-        if event.headers.get("Event-Name") == "HEARTBEAT":
+        name = event.headers.get("Event-Name")
+        if name == "HEARTBEAT":
             self._on_heartbeat(event)
+        elif self._executes:
+            if name == "CHANNEL_EXECUTE_COMPLETE":
+                entry = self._executes.get(event.headers.get("Application-UUID"))
+                if entry is not None and entry[0] not in self._hanging:
+                    del self._executes[event.headers["Application-UUID"]]
+                    entry[2].set(event)
+            elif name == "CHANNEL_HANGUP":
+                uuid = event.headers.get("Unique-ID")
+                if any(entry[0] == uuid for entry in self._executes.values()):
+                    self._hanging.add(uuid)
+            elif name == "CHANNEL_HANGUP_COMPLETE":
+                self._fail_executes_of(event)
         super()._on_event(event)
+
+    def _fail_executes_of(self, event: Event) -> None:
+        uuid = event.headers.get("Unique-ID")
+        self._hanging.discard(uuid)
+        for app_uuid, (channel, _app, waiter) in list(self._executes.items()):
+            if channel == uuid:
+                del self._executes[app_uuid]
+                waiter.set_exception(ChannelHangup(uuid, event.headers.get("Hangup-Cause"), event.variables(),
+                                                   event.headers))
 
     def _on_heartbeat(self, event: Event) -> None:
         h = event.headers

@@ -1,0 +1,178 @@
+"""The ESL layer against the sandbox switch (a FreeSWITCH stand-in in its own process), over real TCP."""
+import time
+import uuid
+
+import gevent
+import pytest
+import redis
+from gevent.event import AsyncResult
+
+from cpaas.config import FreeSwitchNode
+from cpaas.switch import (ChannelHangup, EslConnection, NodeCommands, NodeRegistry, OriginateRequest,
+                          OutboundServer)
+from tests.support.sandbox import start_sandbox
+
+SPEED = 20  # the sandbox's clock runs 20x: a 1 s tone takes 50 ms
+
+
+class Calls:
+    """The outbound server's handler runs whatever flow the current test installed."""
+
+    def __init__(self):
+        self.flow = None
+        self.outcome = AsyncResult()
+
+    def handle(self, session):
+        flow, outcome = self.flow, self.outcome
+        try:
+            outcome.set(flow(session))
+        except BaseException as exc:
+            outcome.set(exc)
+            raise
+
+    def expect(self, flow):
+        self.flow = flow
+        self.outcome = AsyncResult()
+        return self.outcome
+
+
+@pytest.fixture(scope="module")
+def rig():
+    calls = Calls()
+    server = OutboundServer(calls.handle, "127.0.0.1", 0, command_timeout=3).start()
+    sandbox = start_sandbox(controller=f"127.0.0.1:{server.port}", speed=SPEED)
+    conn = EslConnection("127.0.0.1", sandbox.port, sandbox.password, name="sandbox", command_timeout=3)
+    conn.connect()
+    conn.subscribe("BACKGROUND_JOB", "CHANNEL_ANSWER", "CHANNEL_HANGUP_COMPLETE")
+    yield calls, server, sandbox, conn
+    conn.stop()
+    server.stop(timeout=1)
+    sandbox.stop()
+
+
+def _originate(conn, endpoint, **variables):
+    a_uuid = str(uuid.uuid4())
+    request = OriginateRequest([endpoint], {"origination_uuid": a_uuid, "cpaas_call_sid": "CAtest", **variables})
+    result = conn.bgapi(request.command(), timeout=5)
+    assert result.ok, result
+    assert result.value == a_uuid
+    return a_uuid
+
+
+def test_originate_loopback_into_park_then_execute_playback_and_kill(rig):
+    _calls, _server, _sandbox, conn = rig
+    a_uuid = _originate(conn, "loopback/park/default", origination_caller_id_name="Front Desk, Ltd.")
+    assert conn.api(f"uuid_getvar {a_uuid} cpaas_call_sid") == "CAtest"
+    played = conn.execute(a_uuid, "playback", "tone_stream://%(1000,0,440);loops=1", timeout=5)
+    assert played.response == "FILE PLAYED"
+    hung = AsyncResult()
+    conn.on("CHANNEL_HANGUP_COMPLETE", lambda e: e.uuid == a_uuid and hung.set(e))
+    with pytest.raises(ChannelHangup) as killed:
+        gevent.spawn_later(0.1, conn.api, f"uuid_kill {a_uuid} USER_BUSY")
+        conn.execute(a_uuid, "playback", "tone_stream://%(1000,0,440);loops=-1", timeout=5)
+    assert killed.value.cause == "USER_BUSY"
+    assert hung.get(timeout=5)["Hangup-Cause"] == "USER_BUSY"
+
+
+def test_failed_originate_reports_its_cause(rig):
+    _calls, _server, _sandbox, conn = rig
+    result = conn.bgapi("originate error/user_busy &park()", timeout=5)
+    assert not result.ok and result.cause == "USER_BUSY"
+
+
+def test_outbound_session_drives_a_call_to_hangup(rig):
+    calls, server, _sandbox, conn = rig
+    seen = {}
+
+    def flow(session):
+        seen["in_registry"] = server.sessions.get(session.uuid) is session
+        seen["destination"] = session.data["Caller-Destination-Number"]
+        seen["answer"] = session.execute("answer").response
+        started = time.monotonic()
+        seen["play"] = session.execute("playback", "tone_stream://%(1000,0,440);loops=1").response
+        seen["play_seconds"] = time.monotonic() - started
+        session.set("cpaas_note", "hello world")
+        seen["note"] = session.getvar("cpaas_note")
+        seen["unset"] = session.getvar("cpaas_never_set")
+        seen["status"] = session.api("status")
+        return session.hangup("NORMAL_CLEARING")
+
+    outcome = calls.expect(flow)
+    _originate(conn, "loopback/esl-out/default")
+    info = outcome.get(timeout=10)
+    assert not isinstance(info, BaseException), info
+    assert seen["in_registry"] and seen["destination"] == "esl-out"
+    assert seen["answer"] == "_none_" and seen["play"] == "FILE PLAYED"
+    assert seen["play_seconds"] < 1  # 1 s of tone at 20x
+    assert seen["note"] == "hello world" and seen["unset"] is None
+    assert seen["status"].startswith("UP ")
+    assert info.cause == "NORMAL_CLEARING"
+    assert info.variables["cpaas_note"] == "hello world"
+
+
+def test_caller_hangup_raises_into_the_running_execute(rig):
+    calls, _server, _sandbox, conn = rig
+    a_uuid = {}
+
+    def flow(session):
+        session.execute("answer")
+        gevent.spawn_later(0.1, conn.api, f"uuid_kill {a_uuid['a']}")
+        try:
+            session.execute("playback", "tone_stream://%(1000,0,440);loops=-1", timeout=5)
+        except ChannelHangup as exc:
+            return exc
+        return None
+
+    outcome = calls.expect(flow)
+    a_uuid["a"] = _originate(conn, "loopback/esl-out/default")
+    exc = outcome.get(timeout=10)
+    assert isinstance(exc, ChannelHangup)
+    assert exc.cause == "NORMAL_CLEARING"  # a cause on one loopback leg does not reach the other
+    assert exc.variables["hangup_cause"] == "NORMAL_CLEARING"
+
+
+def test_interrupt_breaks_an_endless_playback(rig):
+    calls, _server, _sandbox, conn = rig
+
+    def flow(session):
+        session.execute("answer")
+        gevent.spawn_later(0.1, session.interrupt)
+        result = session.execute("playback", "tone_stream://%(1000,0,440);loops=-1", timeout=5)
+        session.hangup()
+        return result
+
+    outcome = calls.expect(flow)
+    _originate(conn, "loopback/esl-out/default")
+    result = outcome.get(timeout=10)
+    assert not isinstance(result, BaseException), result
+    assert result.interrupted is True
+
+
+def test_heartbeats_from_the_sandbox_reach_the_registry_and_node_commands_work(rig, redis_url):
+    _calls, _server, sandbox, conn = rig
+    node = FreeSwitchNode("sandbox", "127.0.0.1", sandbox.port, sandbox.password)
+    registry = NodeRegistry(redis.Redis.from_url(redis_url), [node])
+    listener = EslConnection.for_node(node)
+    registry.watch(listener)
+    listener.start()
+    try:
+        assert listener.wait_connected(5)
+        deadline = time.monotonic() + 5  # HEARTBEAT every 20 s of sandbox time = 1 s here
+        while listener.health.heartbeat_at == 0 and time.monotonic() < deadline:
+            gevent.sleep(0.05)
+        status = registry.status("sandbox")
+        assert status.healthy and status.max_sessions and status.heartbeat_at > 0
+        assert registry.pick() == node
+        commands = NodeCommands([node])
+        a_uuid = str(uuid.uuid4())
+        hung = AsyncResult()
+        conn.on("CHANNEL_HANGUP_COMPLETE", lambda e: e.uuid == a_uuid and hung.set(e))
+        answered = AsyncResult()
+        conn.on("CHANNEL_ANSWER", lambda e: e.uuid == a_uuid and answered.set(e))
+        commands.originate(node, OriginateRequest(["loopback/park/default"], {"origination_uuid": a_uuid}))
+        answered.get(timeout=5)
+        assert commands.kill("sandbox", a_uuid, "CALL_REJECTED") is True
+        assert hung.get(timeout=5)["Hangup-Cause"] == "CALL_REJECTED"
+        commands.close()
+    finally:
+        listener.stop()
