@@ -41,8 +41,8 @@ def kannel(callbacks):
 _refs = iter(range(10**6))
 
 
-def outbound(body="Hello from the test", to=PHONE):
-    return OutboundSms(message_ref=f"SM{next(_refs):032x}", from_=OUR_NUMBER, to=to, body=body)
+def outbound(body="Hello from the test", to=PHONE, from_=OUR_NUMBER):
+    return OutboundSms(message_ref=f"SM{next(_refs):032x}", from_=from_, to=to, body=body)
 
 
 def statuses_for(gateway, callbacks, ref):
@@ -210,3 +210,17 @@ def test_raw_ucs2_text_is_decoded_from_the_raw_query(parser):
     assert parser.parse_inbound(CallbackRequest(params, raw_query=raw)).body == "ж😀"
     with pytest.raises(CallbackError):
         parser.parse_inbound(CallbackRequest(params))
+
+
+@needs_kannel
+def test_a_reply_to_an_inbound_message_goes_back_out_to_the_phone(kannel, callbacks):
+    """The round trip the product does: MO at the carrier -> our get-url -> reply sent through Kannel."""
+    harness, gateway = kannel
+    harness.inject_mo(PHONE, OUR_NUMBER, "PING 42")
+    [request] = callbacks.wait_for(lambda r: r.path.endswith("/inbound") and r.params.get("text") == "PING 42")
+    inbound = gateway.parse_inbound(request.as_callback())
+    reply = outbound(f"PONG to {inbound.from_}", to=inbound.from_, from_=inbound.to)
+    assert gateway.send(reply).accepted
+    carrier = harness.wait_for_carrier_message(lambda m: m.text == f"PONG to {PHONE}")
+    assert (carrier.sender, carrier.receiver) == (OUR_NUMBER, PHONE)
+    assert statuses_for(gateway, callbacks, reply.message_ref) == ["delivered", "sent"]
