@@ -218,7 +218,8 @@ def _http_options(env: _Reader, prefix: str) -> HttpOptions:
         auth_header=_header(env, prefix + "AUTH_HEADER"),
         id_field=env.str(prefix + "ID_FIELD", "id"),
         dlr_fields=_mapping(env, prefix + "DLR_FIELDS", HTTP_DLR_FIELDS, defaults.dlr_fields),
-        dlr_statuses={k.lower(): v for k, v in _mapping(env, prefix + "DLR_STATUSES", None, {}).items()},
+        dlr_statuses={k.lower(): v for k, v in _mapping(env, prefix + "DLR_STATUSES", None, {},
+                                                          allowed_values=REPORT_STATUSES).items()},
         inbound_fields=_mapping(env, prefix + "INBOUND_FIELDS", HTTP_INBOUND_FIELDS, defaults.inbound_fields),
     )
 
@@ -226,7 +227,8 @@ def _http_options(env: _Reader, prefix: str) -> HttpOptions:
 _OPTIONS = {"sandbox": _sandbox_options, "kannel": _kannel_options, "http": _http_options}
 
 
-def _mapping(env: _Reader, variable: str, allowed_keys, default: Mapping[str, str]) -> Mapping[str, str]:
+def _mapping(env: _Reader, variable: str, allowed_keys, default: Mapping[str, str],
+             allowed_values=None) -> Mapping[str, str]:
     """'to=msisdn, body=text' -> {'to': 'msisdn', 'body': 'text'}."""
     raw = env.str(variable)
     if raw is None:
@@ -239,11 +241,9 @@ def _mapping(env: _Reader, variable: str, allowed_keys, default: Mapping[str, st
             raise SettingsError(f"{variable}: {item!r} is not of the form name=value")
         if allowed_keys is not None and key not in allowed_keys:
             raise SettingsError(f"{variable}: {key!r} is not one of {', '.join(allowed_keys)}")
+        if allowed_values is not None and value not in allowed_values:
+            raise SettingsError(f"{variable}: {value!r} is not one of {', '.join(allowed_values)}")
         result[key] = value
-    if variable.endswith("_DLR_STATUSES"):
-        bad = [v for v in result.values() if v not in REPORT_STATUSES]
-        if bad:
-            raise SettingsError(f"{variable}: {bad[0]!r} is not one of {', '.join(REPORT_STATUSES)}")
     return result
 
 
