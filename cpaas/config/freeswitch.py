@@ -36,7 +36,8 @@ from phonenumbers import PhoneMetadata, PhoneNumberFormat
 from cpaas.config import SettingsError, _Reader, load_settings
 
 NUMBER_FORMATS = ("e164", "international", "national")
-TRANSPORTS = ("udp", "tcp", "tls")
+# tls would need a TLS-enabled external profile (sofia skips a tls gateway on a profile without TLS).
+TRANSPORTS = ("udp", "tcp")
 _NAME = re.compile(r"^[a-z][a-z0-9_]{0,31}$")
 _HOSTNAME = re.compile(r"^[A-Za-z0-9]([A-Za-z0-9.-]{0,251}[A-Za-z0-9])?$")
 _DIGITS = re.compile(r"^[0-9*#]*$")
@@ -284,12 +285,11 @@ def _ip(env: _Reader, variable: str) -> str | None:
 
 
 def _external_ip(env: _Reader, variable: str) -> str | None:
-    """What sofia advertises in SIP/SDP behind NAT: an IP, `auto-nat`, or `stun:host[:port]`."""
+    """What sofia advertises in SIP/SDP behind NAT: the public IP, or `auto-nat` (UPnP/NAT-PMP discovery).
+
+    sofia resolves `stun:` for ext-sip-ip but copies ext-rtp-ip verbatim into SDP, so STUN is refused here."""
     raw = env.str(variable)
     if raw is None or raw == "auto-nat":
-        return raw
-    if raw.startswith("stun:"):
-        _host_port(raw[5:], variable)
         return raw
     return _ip(env, variable)
 
