@@ -13,7 +13,7 @@
     SMS_GATEWAY_<NAME>_CALLBACK_TOKEN=…        required in the gateway's calls to us (?token=…)
   kannel:  _SMSC (smsc-id to force), _DLR_MASK (default 31)
   sandbox: _DELAY (seconds before the delivery report, default 1)
-  http:    _METHOD (post|get), _FORMAT (json|form), _FIELDS, _STATIC_FIELDS, _AUTH_HEADER, _ID_FIELD,
+  http:    _METHOD (post|get|put), _FORMAT (json|form), _FIELDS, _STATIC_FIELDS, _AUTH_HEADER, _ID_FIELD,
            _DLR_FIELDS, _DLR_STATUSES, _INBOUND_FIELDS  (mappings are "ours=theirs, ours=theirs")
 
 docs/messaging.md explains each one. Every error names its variable.
@@ -55,7 +55,8 @@ class KannelOptions:
 
 
 # Our names for the values an HTTP provider receives or sends back.
-HTTP_SEND_FIELDS = ("to", "from", "body", "ref", "dlr_url", "account", "encoding", "segments")
+HTTP_SEND_FIELDS = ("to", "from", "body", "ref", "dlr_url", "account", "encoding", "segments", "media",
+                    "validity")
 HTTP_DLR_FIELDS = ("ref", "status", "error_code", "id")
 HTTP_INBOUND_FIELDS = ("from", "to", "body", "id")
 

@@ -32,6 +32,15 @@ def test_json_send_with_mapped_fields_auth_header_and_provider_id(recorder):
                             "callback": "https://cpaas.example.org/sms/http/acme/dlr?ref=SMabc123&token=cb-token-123"}
 
 
+def test_media_and_validity_are_sent_only_when_mapped_and_present(recorder):
+    acme = gateway(recorder.url, FIELDS="to=to, body=text, media=media_urls, validity=ttl")
+    with_media = OutboundSms("SM1", "+1555", "+1666", "pic", media_urls=("https://x.test/a.jpg",), validity_period=600)
+    assert acme.send(with_media).accepted and acme.send(SMS).accepted
+    assert recorder.requests[0].json == {"to": "+1666", "text": "pic", "media_urls": ["https://x.test/a.jpg"],
+                                         "ttl": 600}
+    assert recorder.requests[1].json == {"to": "+15557654321", "text": "Hello €"}
+
+
 def test_form_post_with_basic_auth_and_default_fields(recorder):
     recorder.respond = lambda r: Reply(200, {"id": 7})
     acme = gateway(recorder.url + "/send", FORMAT="form", USERNAME="user", PASSWORD="pw")

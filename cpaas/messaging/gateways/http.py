@@ -1,7 +1,7 @@
 """A generic HTTP gateway for providers with JSON (or form) APIs, shaped entirely by configuration.
 
 Sending builds the request from our values (to, from, body, ref, dlr_url, account,
-encoding, segments) renamed by the FIELDS mapping, plus STATIC_FIELDS, with an
+encoding, segments, media, validity) renamed by the FIELDS mapping, plus STATIC_FIELDS, with an
 optional auth header or basic auth; the provider's id is read from the response at
 ID_FIELD (a dotted path: "messages.0.id"). Delivery reports and inbound messages
 are read through DLR_FIELDS / INBOUND_FIELDS from the JSON body or the form/query
@@ -68,10 +68,12 @@ class HttpGateway(Gateway):
         info = segment(sms.body)
         ours = {"to": sms.to, "from": sms.from_, "body": sms.body, "ref": sms.message_ref,
                 "dlr_url": self.dlr_url(sms.message_ref), "account": sms.account_sid or "",
-                "encoding": info.encoding, "segments": info.num_segments}
+                "encoding": info.encoding, "segments": info.num_segments, "media": list(sms.media_urls),
+                "validity": sms.validity_period}
         payload: dict[str, Any] = dict(self.options.static_fields)
         for our_name, their_name in self.options.fields.items():
-            payload[their_name] = ours[our_name]
+            if ours[our_name] not in (None, []):  # no empty media list or validity for providers to trip on
+                payload[their_name] = ours[our_name]
         return payload
 
     def dlr_url(self, message_ref: str) -> str:
