@@ -70,6 +70,9 @@ class Settings:
     #: Seconds between webhook retries (timeouts, connection errors, 5xx); the count is the retry limit.
     webhook_retry_intervals: tuple[int, ...]
     log_level: str
+    #: FreeSWITCH TTS engine for Say, and Twilio voice names -> that engine's voices ("*" is the fallback).
+    tts_engine: str
+    tts_voices: dict
 
     @property
     def uses_sandbox(self) -> bool:
@@ -134,6 +137,14 @@ class _Reader:
             raise SettingsError(f"{name}: every value must be within {lo}..{hi}")
         return values
 
+    def mapping(self, name: str, default: str) -> dict[str, str]:
+        """'a=x b=y' -> {'a': 'x', 'b': 'y'}."""
+        raw = self.str(name, default)
+        pairs = [part.partition("=") for part in raw.replace(",", " ").split()]
+        if any(not key or not sep or not value for key, sep, value in pairs):
+            raise SettingsError(f"{name}: {raw!r} is not of the form key=value key=value")
+        return {key: value for key, _, value in pairs}
+
     def choice(self, name: str, default: str, choices: tuple[str, ...]) -> str:
         value = self.str(name, default)
         if value.lower() not in choices:
@@ -188,6 +199,8 @@ def _read(env: _Reader) -> Settings:
         webhook_timeout=env.float("WEBHOOK_TIMEOUT", 15.0, 0, 120),
         webhook_retry_intervals=env.int_list("WEBHOOK_RETRY_INTERVALS", (5, 30, 120, 600, 1800), 0, 86400),
         log_level=env.choice("LOG_LEVEL", "info", ("debug", "info", "warning", "error")).upper(),
+        tts_engine=env.str("TTS_ENGINE", "flite"),
+        tts_voices=env.mapping("TTS_VOICES", "man=kal woman=slt alice=slt *=kal"),
     )
 
 

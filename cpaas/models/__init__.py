@@ -2,11 +2,14 @@
 from cpaas.models.accounts import ACCOUNT_STATUSES, Account, ApiKey, hash_secret, new_auth_token
 from cpaas.models.base import Base, is_sid, new_sid, utcnow
 from cpaas.models.calls import Call, status_for_hangup
+from cpaas.models.conferences import Conference, Participant
 from cpaas.models.db import Database
 from cpaas.models.phone_numbers import PhoneNumber
+from cpaas.models.recordings import Recording
 from cpaas.models.webhooks import WebhookAttempt
 
 __all__ = [
-    "ACCOUNT_STATUSES", "Account", "ApiKey", "Base", "Call", "Database", "PhoneNumber", "WebhookAttempt",
+    "ACCOUNT_STATUSES", "Account", "ApiKey", "Base", "Call", "Conference", "Database", "Participant",
+    "PhoneNumber", "Recording", "WebhookAttempt",
     "hash_secret", "is_sid", "new_auth_token", "new_sid", "status_for_hangup", "utcnow",
 ]

@@ -36,7 +36,8 @@ class Call(Timestamps, Base):
     __tablename__ = "calls"
 
     sid: Mapped[str] = sid_column("CA")
-    account_sid: Mapped[str] = mapped_column(ForeignKey("accounts.sid"), index=True)
+    #: None only for an inbound call to a number no account owns (kept so the operator sees it).
+    account_sid: Mapped[str | None] = mapped_column(ForeignKey("accounts.sid"), index=True)
     parent_call_sid: Mapped[str | None] = mapped_column(String(34), index=True)
     phone_number_sid: Mapped[str | None] = mapped_column(String(34))
     direction: Mapped[str] = mapped_column(String(16))

@@ -1,0 +1,129 @@
+"""Call use cases shared by the API and the voice engine: status changes and their callbacks.
+
+Status callbacks carry Twilio's parameter names: Twilio's is the format call-control apps
+speak, and a dialect with another format translates in its own layer.
+"""
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from datetime import datetime
+
+import redis
+from sqlalchemy.orm import Session
+
+from cpaas.jobs.webhooks import enqueue
+from cpaas.models import Account, Call, status_for_hangup, utcnow
+from cpaas.services.webhooks import WebhookRequest
+
+log = logging.getLogger("cpaas.calls")
+API_VERSION = "2010-04-01"
+#: Twilio's StatusCallbackEvent names for the statuses that trigger them.
+CALLBACK_EVENT = {"initiated": "initiated", "ringing": "ringing", "in-progress": "answered"}
+
+
+def voice_params(call: Call) -> dict[str, str]:
+    """The parameters of every voice request Twilio sends about a call."""
+    caller, called = call.from_, call.to
+    return {
+        "CallSid": call.sid, "AccountSid": call.account_sid or "", "From": caller, "To": called,
+        "Caller": caller, "Called": called, "CallStatus": call.status, "ApiVersion": API_VERSION,
+        "Direction": call.direction, "ForwardedFrom": call.forwarded_from or "",
+        "CallerName": call.caller_name or "", "ParentCallSid": call.parent_call_sid or "",
+    }
+
+
+@dataclass
+class Progress:
+    """What a channel event says about a call, in domain terms."""
+
+    status: str
+    at: datetime
+    node: str | None = None
+    channel_uuid: str | None = None
+    hangup_cause: str | None = None
+    answered: bool = False
+    billsec: int | None = None
+    sip_response_code: int | None = None
+    canceled_by_api: bool = False
+
+
+class CallEvents:
+    """Applies status changes to Call rows and queues the status callbacks they trigger."""
+
+    def __init__(self, redis_client: redis.Redis, retry_intervals: tuple[int, ...]):
+        self.redis = redis_client
+        self.retry_intervals = retry_intervals
+
+    def apply(self, session: Session, call: Call, progress: Progress) -> bool:
+        """Returns True when the call's status changed."""
+        if progress.node and not call.node:
+            call.node = progress.node
+        if progress.channel_uuid and not call.channel_uuid:
+            call.channel_uuid = progress.channel_uuid
+        if progress.status == "ended":
+            return self._end(session, call, progress)
+        if not call.advance(progress.status):
+            return False
+        if progress.status == "initiated":
+            call.start_time = call.start_time or progress.at
+        elif progress.status == "in-progress":
+            call.start_time = call.start_time or progress.at
+            call.answer_time = progress.at
+        call.date_updated = utcnow()
+        self._notify(session, call, CALLBACK_EVENT.get(progress.status))
+        return True
+
+    def fail(self, session: Session, call: Call, cause: str | None, error_code: int | None = None,
+             error_message: str | None = None) -> bool:
+        """An originate that never produced a channel (BACKGROUND_JOB -ERR) or a call refused before it."""
+        if error_code:
+            call.error_code, call.error_message = error_code, (error_message or "")[:512]
+        return self._end(session, call, Progress("ended", utcnow(), hangup_cause=cause))
+
+    def _end(self, session: Session, call: Call, progress: Progress) -> bool:
+        answered = progress.answered or call.answer_time is not None
+        final = status_for_hangup(progress.hangup_cause, answered, progress.canceled_by_api)
+        if not call.advance(final):
+            return False
+        call.end_time = progress.at
+        call.hangup_cause = progress.hangup_cause
+        call.sip_response_code = progress.sip_response_code or call.sip_response_code
+        if answered:
+            call.duration = progress.billsec if progress.billsec is not None else _seconds(call.answer_time,
+                                                                                           progress.at)
+        else:
+            call.duration = 0
+        call.date_updated = utcnow()
+        log.info("%s %s (%s) after %ss", call.sid, call.status, progress.hangup_cause, call.duration)
+        self._notify(session, call, "completed")
+        return True
+
+    def _notify(self, session: Session, call: Call, event: str | None) -> None:
+        if event is None or not call.wants_callback(event):
+            return
+        params = voice_params(call)
+        params.update(Timestamp=_rfc2822(utcnow()), CallbackSource="call-progress-events",
+                      SequenceNumber=str(call.next_sequence()))
+        if event == "completed":
+            params["CallDuration"] = str(call.duration or 0)
+            params["Duration"] = str(-(-(call.duration or 0) // 60))  # billed minutes, rounded up
+            if call.sip_response_code:
+                params["SipResponseCode"] = str(call.sip_response_code)
+        if call.error_code:
+            params.update(ErrorCode=str(call.error_code), ErrorMessage=call.error_message or "")
+        token = session.get(Account, call.account_sid).auth_token
+        request = WebhookRequest(url=call.status_callback, method=call.status_callback_method, params=params,
+                                 account_sid=call.account_sid, purpose="status-callback", resource_sid=call.sid,
+                                 auth_token=token)
+        enqueue(self.redis, request, self.retry_intervals, order_key=call.sid)
+
+
+def _seconds(start: datetime | None, end: datetime) -> int:
+    return max(int((end - start).total_seconds()), 0) if start else 0
+
+
+def _rfc2822(moment: datetime) -> str:
+    from email.utils import format_datetime
+
+    return format_datetime(moment)
