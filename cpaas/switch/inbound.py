@@ -292,20 +292,20 @@ class EslConnection(EslProtocol):
             raise EslTimeout(f"{self.label}: {application} on {uuid} not complete within {timeout}s") from None
         finally:
             self._executes.pop(application_uuid, None)
-        return ExecuteResult(application, application_uuid, event.headers.get("Application-Response"), event)
+        return ExecuteResult(application, application_uuid, event.get("Application-Response"), event)
 
     def _on_event(self, event: Event) -> None:
-        name = event.headers.get("Event-Name")
+        name = event.get("Event-Name")
         if name == "HEARTBEAT":
             self._on_heartbeat(event)
         elif self._executes:
             if name == "CHANNEL_EXECUTE_COMPLETE":
-                entry = self._executes.get(event.headers.get("Application-UUID"))
+                entry = self._executes.get(event.get("Application-UUID"))
                 if entry is not None and entry[0] not in self._hanging:
-                    del self._executes[event.headers["Application-UUID"]]
+                    del self._executes[event.get("Application-UUID")]
                     entry[2].set(event)
             elif name == "CHANNEL_HANGUP":
-                uuid = event.headers.get("Unique-ID")
+                uuid = event.get("Unique-ID")
                 if any(entry[0] == uuid for entry in self._executes.values()):
                     self._hanging.add(uuid)
             elif name == "CHANNEL_HANGUP_COMPLETE":
@@ -313,16 +313,16 @@ class EslConnection(EslProtocol):
         super()._on_event(event)
 
     def _fail_executes_of(self, event: Event) -> None:
-        uuid = event.headers.get("Unique-ID")
+        uuid = event.get("Unique-ID")
         self._hanging.discard(uuid)
         for app_uuid, (channel, _app, waiter) in list(self._executes.items()):
             if channel == uuid:
                 del self._executes[app_uuid]
-                waiter.set_exception(ChannelHangup(uuid, event.headers.get("Hangup-Cause"), event.variables(),
+                waiter.set_exception(ChannelHangup(uuid, event.get("Hangup-Cause"), event.variables(),
                                                    event.headers))
 
     def _on_heartbeat(self, event: Event) -> None:
-        h = event.headers
+        h = event  # get() reads the few headers without decoding the rest
         self._set_health(
             connected=True,
             session_count=_int(h.get("Session-Count")),

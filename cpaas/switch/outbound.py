@@ -81,7 +81,7 @@ class PendingExecute:
 
     def _complete(self, event: Event) -> None:
         self._waiter.set(ExecuteResult(self.application, self.application_uuid,
-                                       event.headers.get("Application-Response"), event, self.interrupted))
+                                       event.get("Application-Response"), event, self.interrupted))
 
     def _fail(self, exc: Exception) -> None:
         self._waiter.set_exception(exc)
@@ -276,7 +276,7 @@ class ChannelSession(EslProtocol):
                 self._event_waiters.remove(entry)
 
     def _on_event(self, event: Event) -> None:
-        headers = event.headers
+        headers = event  # get() reads single headers without decoding the whole event
         name = headers.get("Event-Name")
         if name == "CHANNEL_EXECUTE_COMPLETE":
             pending = self._executes.get(headers.get("Application-UUID"))

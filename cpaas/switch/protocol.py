@@ -47,7 +47,8 @@ class EslProtocol(ESLProtocol):
         super().__init__()
         self.command_timeout = command_timeout
         self.label = label
-        self.last_rx = 0.0
+        self.last_rx = 0.0  # monotonic time the last frame was read (silence detection, latency)
+        self.last_tx = 0.0  # monotonic time the last command was written
         self._send_lock = Semaphore()
         self._replies: deque[AsyncResult] = deque()
         self._jobs: dict[str, AsyncResult] = {}
@@ -162,8 +163,8 @@ class EslProtocol(ESLProtocol):
             log.warning("%s: reply with no command waiting: %r", self.label, reply)
 
     def _on_event(self, event: Event) -> None:
-        if event.headers.get("Event-Name") == "BACKGROUND_JOB":
-            waiter = self._jobs.pop(event.headers.get("Job-UUID"), None)
+        if event.get("Event-Name") == "BACKGROUND_JOB":
+            waiter = self._jobs.pop(event.get("Job-UUID"), None)
             if waiter is not None:
                 waiter.set(event)
         if self.event_handlers:
@@ -197,8 +198,8 @@ class EslProtocol(ESLProtocol):
 
     def _handlers_for(self, event: Event) -> list:
         handlers = self.event_handlers
-        name = event.headers.get("Event-Name")
-        key = event.headers.get("Event-Subclass") if name == "CUSTOM" else name
+        name = event.get("Event-Name")
+        key = event.get("Event-Subclass") if name == "CUSTOM" else name
         found = handlers.get(key)
         if not found:
             found = handlers.get("*", ())
@@ -217,6 +218,7 @@ class EslProtocol(ESLProtocol):
             self._replies.append(waiter)
             try:
                 self._sock.sendall(data)
+                self.last_tx = monotonic()
             except OSError:
                 _abort(self._sock)  # the reader sees the close and fails every waiter, ours too
         limit = self.command_timeout if timeout is None else timeout

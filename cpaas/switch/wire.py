@@ -35,37 +35,81 @@ def parse_headers(text: str, decode: bool) -> dict[str, str]:
 
 
 class Event:
-    """One FreeSWITCH event: decoded headers (greenswitch's `.headers` shape) and its inner body."""
+    """One FreeSWITCH event: decoded headers (greenswitch's `.headers` shape) and its inner body.
 
-    __slots__ = ("headers", "body")
+    Parsed lazily. A call's socket carries a dozen events per verb (CHANNEL_EXECUTE,
+    CHANNEL_STATE, CODEC...) of ~3 KB each, and most are only looked at for two or three
+    headers: `get()` finds one header in the raw bytes (~1 us) instead of decoding ~90
+    lines (~60 us); `headers` and `body` decode everything on first use.
+    """
 
-    def __init__(self, headers: dict[str, str], body: str = ""):
-        self.headers = headers
-        self.body = body
+    __slots__ = ("_raw", "_head_end", "_headers", "_body")
+
+    def __init__(self, headers: dict[str, str] | None = None, body: str = "", raw: bytes | None = None):
+        self._raw = raw
+        self._headers = headers
+        self._body = body if raw is None else None
+        self._head_end = -1
+        if raw is not None:
+            end = raw.find(b"\n\n")
+            self._head_end = len(raw) if end < 0 else end
+
+    @property
+    def headers(self) -> dict[str, str]:
+        if self._headers is None:
+            self._headers = parse_headers(self._raw[:self._head_end].decode("utf-8", "replace"), decode=True)
+        return self._headers
+
+    @property
+    def body(self) -> str:
+        if self._body is None:
+            length = self.get("Content-Length")
+            rest = self._raw[self._head_end + 2:]
+            self._body = rest[:int(length)].decode("utf-8", "replace") if length and rest else ""
+        return self._body
+
+    def get(self, key: str, default: str | None = None) -> str | None:
+        if self._headers is not None:
+            return self._headers.get(key, default)
+        raw, end = self._raw, self._head_end
+        needle = _NEEDLES.get(key)
+        if needle is None:
+            needle = _NEEDLES.setdefault(key, ("\n" + key + ": ").encode())
+        # rfind: the last occurrence wins, as in the parsed dict (a few headers repeat)
+        at = raw.rfind(needle, 0, end)
+        if at >= 0:
+            start = at + len(needle)
+        elif raw.startswith(needle[1:]):
+            start = len(needle) - 1
+        else:
+            return default
+        stop = raw.find(b"\n", start, end)
+        value = raw[start:end if stop < 0 else stop].decode("utf-8", "replace")
+        return unquote(value) if "%" in value else value
 
     @property
     def name(self) -> str | None:
-        return self.headers.get("Event-Name")
+        return self.get("Event-Name")
 
     @property
     def subclass(self) -> str | None:
-        return self.headers.get("Event-Subclass")
+        return self.get("Event-Subclass")
 
     @property
     def uuid(self) -> str | None:
-        return self.headers.get("Unique-ID")
-
-    def get(self, key: str, default: str | None = None) -> str | None:
-        return self.headers.get(key, default)
+        return self.get("Unique-ID")
 
     def __getitem__(self, key: str) -> str:
-        return self.headers[key]
+        value = self.get(key)
+        if value is None:
+            raise KeyError(key)
+        return value
 
     def __contains__(self, key: str) -> bool:
-        return key in self.headers
+        return self.get(key) is not None
 
     def variable(self, name: str, default: str | None = None) -> str | None:
-        return self.headers.get("variable_" + name, default)
+        return self.get("variable_" + name, default)
 
     def variables(self) -> dict[str, str]:
         """Channel variables without their `variable_` prefix."""
@@ -75,17 +119,12 @@ class Event:
         return f"<Event {self.name} {self.uuid or ''}>"
 
 
+_NEEDLES: dict[str, bytes] = {}
+
+
 def parse_event(body: bytes) -> Event:
-    """The body of a text/event-plain frame -> Event (headers decoded, inner body cut to length)."""
-    end = body.find(b"\n\n")
-    if end < 0:
-        head, rest = body, b""
-    else:
-        head, rest = body[:end], body[end + 2:]
-    headers = parse_headers(head.decode("utf-8", "replace"), decode=True)
-    length = headers.get("Content-Length")
-    inner = rest[:int(length)].decode("utf-8", "replace") if length and rest else ""
-    return Event(headers, inner)
+    """The body of a text/event-plain frame -> Event (headers decoded on demand, inner body cut to length)."""
+    return Event(raw=body)
 
 
 class Reply:
