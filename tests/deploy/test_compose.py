@@ -77,6 +77,7 @@ def test_freeswitch_runs_a_public_image_on_the_config_rendered_from_our_template
         assert f"{conf}:{config_dir}:ro" in service["volumes"]
         assert services[conf]["command"][:3] == ["python", "-m", "cpaas.config.freeswitch"]
         assert f"{conf}:{config_dir}" in services[conf]["volumes"]
+        assert {"../freeswitch_conf:/app/freeswitch_conf:ro", "../dialplan:/app/dialplan:ro"} <= set(services[conf]["volumes"])
         assert service["depends_on"][conf]["condition"] == "service_completed_successfully"
 
 
