@@ -190,3 +190,28 @@ def test_each_call_runs_in_its_own_greenlet_and_is_findable_by_uuid(server):
         assert peer.wait_done(3)
         assert peer.errors == []
     assert srv.sessions == {}
+
+
+def test_bgapi_over_the_call_socket_gets_its_background_job():
+    """Under myevents, FreeSWITCH still delivers BACKGROUND_JOB to the socket whose session
+    owns the job (Job-Owner-UUID); the session's bgapi waits for it like an inbound one."""
+    job_frame = next(f for f in load_trace("01-auth-api-bgapi") if b"-ERR USER_BUSY" in f.raw)
+    trace_job = job_frame.body.split(b"Job-UUID: ")[1][:36].decode()
+    owned = job_frame.raw.replace(b"Job-Command: originate", b"Job-Owner-UUID: 77f107d8-15e4-41bd-b182-2b261477c449"
+                                  b"\nJob-Command: originate")
+    _, _, body = owned.partition(b"\n\n")
+    owned = b"Content-Length: %d\nContent-Type: text/event-plain\n\n" % len(body) + body
+    steps = script_from_frames(LINGER[:6]) + [
+        Expect("bgapi originate error/user_busy", {"job-uuid": trace_job}),
+        Send(f"Content-Type: command/reply\nReply-Text: +OK Job-UUID: {trace_job}\nJob-UUID: {trace_job}\n\n".encode()),
+        Send(owned), Expect("exit"), Send(LINGER[35].raw), Close()]
+    srv = OutboundServer(lambda session: outcome.set(session.bgapi("originate error/user_busy &park()", 5)),
+                         "127.0.0.1", 0, command_timeout=2).start()
+    outcome = AsyncResult()
+    try:
+        peer = TraceClient(srv.port, steps)
+        result = outcome.get(timeout=5)
+        assert peer.wait_done(5) and peer.errors == []
+        assert result.cause == "USER_BUSY"
+    finally:
+        srv.stop(timeout=1)
