@@ -42,17 +42,20 @@ class Unsupported(ValueError):
 
 @dataclass
 class Channel:
-    """A channel as the hunt sees it: caller-profile fields plus channel variables."""
+    """A channel as the hunt sees it: caller-profile fields, channel variables, the switch's global variables."""
 
     profile: dict[str, str]
     variables: dict[str, str] = field(default_factory=dict)
+    globals: dict[str, str] = field(default_factory=dict)
     log: list[str] = field(default_factory=list)
 
     def get(self, name: str) -> str | None:
-        # switch_channel_get_variable falls back to the caller profile's fields.
+        # switch_channel_get_variable_dup: channel variables, then caller-profile fields, then globals.
         if name in self.variables:
             return self.variables[name]
-        return self.profile.get(name)
+        if name in self.profile:
+            return self.profile[name]
+        return self.globals.get(name)
 
     def expand(self, text: str) -> str:
         def one(match: re.Match) -> str:
@@ -76,6 +79,16 @@ class Hunt:
 
     def data(self, app: str) -> list[str]:
         return [data for name, data in self.applications if name == app]
+
+
+def load_globals(conf_dir: Path) -> dict[str, str]:
+    """The global variables vars.xml sets (`X-PRE-PROCESS cmd="set"`), as FreeSWITCH would hold them."""
+    found = {}
+    for element in ElementTree.parse(Path(conf_dir) / "vars.xml").getroot().iter("X-PRE-PROCESS"):
+        if element.get("cmd") == "set":
+            name, _, value = element.get("data", "").partition("=")
+            found[name] = value
+    return found
 
 
 def load_context(dialplan_dir: Path, name: str):

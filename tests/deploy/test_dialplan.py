@@ -1,7 +1,7 @@
 """The inbound dialplan, hunted the way mod_dialplan_xml hunts it, for sample DIDs on each trunk."""
 import pytest
 
-from tests.deploy.dialplan_eval import Channel, execute, hunt, load_context
+from tests.deploy.dialplan_eval import Channel, execute, hunt, load_context, load_globals
 
 
 def call(rendered, *, acl, to, caller, network_ip="203.0.113.9"):
@@ -10,7 +10,7 @@ def call(rendered, *, acl, to, caller, network_ip="203.0.113.9"):
         variables["sip_acl_authed_by"] = acl
     channel = Channel(
         profile={"destination_number": to, "caller_id_number": caller, "network_addr": network_ip},
-        variables=variables,
+        variables=variables, globals=load_globals(rendered),
     )
     return hunt(load_context(rendered / "dialplan", "cpaas_inbound"), channel), channel
 
@@ -78,7 +78,8 @@ def test_a_national_rule_does_not_leak_into_another_trunk(rendered):
 
 def test_registered_devices_reach_the_controller_tagged_as_devices(rendered):
     channel = Channel(profile={"destination_number": "+447700900123", "caller_id_number": "alice"},
-                      variables={"sip_authorized": "true", "user_name": "alice", "uuid": "u-1"})
+                      variables={"sip_authorized": "true", "user_name": "alice", "uuid": "u-1"},
+                      globals=load_globals(rendered))
     result = hunt(load_context(rendered / "dialplan", "cpaas_devices"), channel)
     execute(result, channel, stop_at="socket")
     assert channel.variables["cpaas_direction"] == "device"
@@ -86,3 +87,8 @@ def test_registered_devices_reach_the_controller_tagged_as_devices(rendered):
     assert channel.variables["cpaas_to"] == "+447700900123"
     assert result.data("socket") == ["controller:8084 async full"]
     assert result.applications[-1] == ("hangup", "NORMAL_TEMPORARY_FAILURE")
+
+
+def test_the_global_controller_address_expands_on_any_channel_of_the_node(rendered):
+    channel = Channel(profile={}, globals=load_globals(rendered))
+    assert channel.expand("&socket(${cpaas_controller} async full)") == "&socket(controller:8084 async full)"

@@ -71,6 +71,10 @@ def test_exactly_the_product_modules_are_loaded_and_each_configured_one_has_its_
                      "http_cache.conf", "logfile.conf", "console.conf", "modules.conf"}
 
 
+def test_the_node_names_its_controller_as_a_global_for_originates(rendered):
+    assert '<X-PRE-PROCESS cmd="set" data="cpaas_controller=controller:8084"/>' in (rendered / "vars.xml").read_text()
+
+
 def test_core_limits_and_rtp_ports_come_from_settings(rendered):
     settings = params(parse(rendered / "autoload_configs/switch.conf.xml").find("settings"))
     assert (settings["max-sessions"], settings["sessions-per-second"]) == ("400", "25")
