@@ -38,7 +38,7 @@ class NodeCommands:
         self.command_timeout = command_timeout
         self.connect_timeout = connect_timeout
         self._pool: dict[str, EslConnection] = {}
-        self._lock = Semaphore()
+        self._locks = {name: Semaphore() for name in self.nodes}
 
     def _node(self, node: FreeSwitchNode | str) -> FreeSwitchNode:
         if isinstance(node, FreeSwitchNode):
@@ -47,7 +47,8 @@ class NodeCommands:
 
     def connection(self, node: FreeSwitchNode | str) -> EslConnection:
         node = self._node(node)
-        with self._lock:  # one connect at a time per process; others reuse it
+        lock = self._locks.setdefault(node.name, Semaphore())
+        with lock:  # one connect per node at a time; the greenlets queued behind it reuse it
             conn = self._pool.get(node.name)
             if conn is None or not conn.connected:
                 conn = EslConnection.for_node(node, connect_timeout=self.connect_timeout,
@@ -92,7 +93,6 @@ class NodeCommands:
         return reply.text[3:].strip()
 
     def close(self) -> None:
-        with self._lock:
-            pool, self._pool = self._pool, {}
+        pool, self._pool = self._pool, {}
         for conn in pool.values():
             conn.stop()

@@ -119,7 +119,7 @@ class EslProtocol(ESLProtocol):
         sock = self._sock
         if sock is not None and self._failure is None:
             _abort(sock)
-            if self._reader is not None:
+            if self._reader is not None and self._reader is not gevent.getcurrent():
                 self._reader.join(timeout=self.command_timeout)
 
     def stop(self) -> None:

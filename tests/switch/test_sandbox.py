@@ -8,8 +8,8 @@ import redis
 from gevent.event import AsyncResult
 
 from cpaas.config import FreeSwitchNode
-from cpaas.switch import (ChannelHangup, EslConnection, NodeCommands, NodeRegistry, OriginateRequest,
-                          OutboundServer)
+from cpaas.switch import (CONTROL_SUBCLASS, ChannelHangup, EslConnection, JobResult, NodeCommands, NodeRegistry,
+                          OriginateRequest, OutboundServer, call_sid_of_originate, node_listener)
 from tests.support.sandbox import start_sandbox
 
 SPEED = 20  # the sandbox's clock runs 20x: a 1 s tone takes 50 ms
@@ -148,13 +148,20 @@ def test_interrupt_breaks_an_endless_playback(rig):
     assert result.interrupted is True
 
 
-def test_heartbeats_from_the_sandbox_reach_the_registry_and_node_commands_work(rig, redis_url):
-    _calls, _server, sandbox, conn = rig
+def test_node_listener_sees_call_status_control_events_and_failed_originates(rig, redis_url):
+    _calls, _server, sandbox, _conn = rig
     node = FreeSwitchNode("sandbox", "127.0.0.1", sandbox.port, sandbox.password)
     registry = NodeRegistry(redis.Redis.from_url(redis_url), [node])
-    listener = EslConnection.for_node(node)
-    registry.watch(listener)
+    listener = node_listener(node, registry)
+    seen: dict[str, AsyncResult] = {name: AsyncResult() for name in
+                                    ("CHANNEL_CREATE", "CHANNEL_ANSWER", "CHANNEL_HANGUP_COMPLETE", "failed", "control")}
+    a_uuid = str(uuid.uuid4())
+    for name in ("CHANNEL_CREATE", "CHANNEL_ANSWER", "CHANNEL_HANGUP_COMPLETE"):
+        listener.on(name, lambda e, name=name: e.uuid == a_uuid and seen[name].set(e))
+    listener.on("BACKGROUND_JOB", lambda e: e.body.startswith("-ERR") and seen["failed"].set(e))
+    listener.on(CONTROL_SUBCLASS, seen["control"].set)
     listener.start()
+    commands = NodeCommands([node])
     try:
         assert listener.wait_connected(5)
         deadline = time.monotonic() + 5  # HEARTBEAT every 20 s of sandbox time = 1 s here
@@ -162,17 +169,24 @@ def test_heartbeats_from_the_sandbox_reach_the_registry_and_node_commands_work(r
             gevent.sleep(0.05)
         status = registry.status("sandbox")
         assert status.healthy and status.max_sessions and status.heartbeat_at > 0
-        assert registry.pick() == node
-        commands = NodeCommands([node])
-        a_uuid = str(uuid.uuid4())
-        hung = AsyncResult()
-        conn.on("CHANNEL_HANGUP_COMPLETE", lambda e: e.uuid == a_uuid and hung.set(e))
-        answered = AsyncResult()
-        conn.on("CHANNEL_ANSWER", lambda e: e.uuid == a_uuid and answered.set(e))
-        commands.originate(node, OriginateRequest(["loopback/park/default"], {"origination_uuid": a_uuid}))
-        answered.get(timeout=5)
-        assert commands.kill("sandbox", a_uuid, "CALL_REJECTED") is True
-        assert hung.get(timeout=5)["Hangup-Cause"] == "CALL_REJECTED"
-        commands.close()
+        picked = registry.pick()
+        assert picked == node
+
+        commands.originate(picked, OriginateRequest(["loopback/park/default"],
+                                                    {"origination_uuid": a_uuid, "cpaas_call_sid": "CAlive"}))
+        assert seen["CHANNEL_CREATE"].get(timeout=5).variable("cpaas_call_sid") == "CAlive"
+        seen["CHANNEL_ANSWER"].get(timeout=5)
+        commands.send_control(node, {"cpaas-call-sid": "CAlive", "cpaas-action": "redirect",
+                                     "cpaas-url": "http://127.0.0.1:9/next?a=1&b=2"})
+        control = seen["control"].get(timeout=5)
+        assert control["cpaas-url"] == "http://127.0.0.1:9/next?a=1&b=2"
+        assert commands.kill(node, a_uuid, "CALL_REJECTED") is True
+        assert seen["CHANNEL_HANGUP_COMPLETE"].get(timeout=5)["Hangup-Cause"] == "CALL_REJECTED"
+
+        commands.originate(node, OriginateRequest(["error/user_busy"], {"cpaas_call_sid": "CAbusy"}))
+        failed = seen["failed"].get(timeout=5)
+        assert call_sid_of_originate(failed["Job-Command-Arg"]) == "CAbusy"
+        assert JobResult.from_event(failed).cause == "USER_BUSY"
     finally:
+        commands.close()
         listener.stop()
