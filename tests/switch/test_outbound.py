@@ -215,3 +215,38 @@ def test_bgapi_over_the_call_socket_gets_its_background_job():
         assert result.cause == "USER_BUSY"
     finally:
         srv.stop(timeout=1)
+
+
+def test_socket_loss_without_hangup_events_raises_channel_hangup_into_every_waiter(server):
+    steps = script_from_frames(LINGER[:6]) + [Expect("sendmsg"), Send(LINGER[7].raw), Expect("api"), Close()]
+    errors = []
+
+    def flow(session):
+        play = gevent.spawn(session.execute, "playback", "/tmp/a.wav")  # accepted, waits for completion
+        gevent.sleep(0.05)
+        api = gevent.spawn(session.api, "uuid_getvar x y")              # waits for its reply
+        gevent.joinall([play, api], timeout=3)
+        errors.extend([play.exception, api.exception])
+        return session.hangup_info
+
+    info, peer = _run(server, steps, flow)
+    assert peer.errors == []
+    assert all(isinstance(e, ChannelHangup) and e.cause is None for e in errors), errors
+    assert info.cause is None and info.variables == {}
+
+
+def test_execute_timeout_and_late_completion_is_ignored(server):
+    from cpaas.switch import EslTimeout
+    steps = script_from_frames(LINGER[:13])  # playback accepted and started, never completes
+    steps += [Expect("api uuid_getvar"), Send(LINGER[20].raw), Expect("exit"), Send(LINGER[35].raw), Close()]
+
+    def flow(session):
+        session.execute("answer")
+        with pytest.raises(EslTimeout):
+            session.execute("playback", "tone_stream://%(500,0,440);loops=1", timeout=0.1)
+        assert session._executes == {}  # nothing left waiting
+        return session.getvar("loopback_leg")
+
+    leg, peer = _run(server, steps, flow)
+    assert peer.errors == []
+    assert leg == "B"
