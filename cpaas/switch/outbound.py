@@ -113,12 +113,30 @@ class ChannelSession(EslProtocol):
 
     def connect(self) -> dict[str, str]:
         """`connect` -> the channel's data (CHANNEL_DATA headers, decoded)."""
-        reply = self.send("connect")
+        self._take_channel_data(self.send("connect"))
+        return self.data
+
+    def _take_channel_data(self, reply: Reply) -> None:
         self.data = reply.headers
         self.uuid = reply.headers.get("Unique-ID") or reply.headers.get("Channel-Unique-ID")
         self.label = f"channel {self.uuid}"
         if reply.headers.get("Control") != "full":
             log.warning("%s: socket is not in 'full' mode; api/bgapi on this session will fail", self.label)
+
+    def setup(self, myevents: bool = True, linger: bool | int = True) -> dict[str, str]:
+        """connect, myevents and linger written together: one round trip before the call's flow starts."""
+        commands = ["connect"]
+        if myevents:
+            commands.append("myevents")
+        if linger is True:
+            commands.append("linger")
+        elif linger:
+            commands.append(f"linger {int(linger)}")
+        replies = self.send_pipelined(commands)
+        self._take_channel_data(replies[0])
+        for command, reply in zip(commands[1:], replies[1:]):
+            if not reply.ok and "enabled" not in reply.text:
+                raise EslCommandError(f"{self.label}: {command}: {reply.text}")
         return self.data
 
     @property
@@ -320,13 +338,12 @@ class ChannelSession(EslProtocol):
     def _waiter_error(self, reason: EslError) -> EslError:
         return self._hangup_error()
 
-    def send(self, command: str, headers: dict[str, str] | None = None, body: str | None = None,
-             timeout: float | None = None) -> Reply:
+    def _exchange(self, frames: list[bytes], what: str, timeout: float | None) -> list[Reply]:
         try:
-            return super().send(command, headers, body, timeout)
+            return super()._exchange(frames, what, timeout)
         except ChannelHangup:
             raise
-        except EslDisconnected:
+        except EslDisconnected:  # the socket is gone: for a call, that is a hang-up
             self._hangup_done.wait(self.command_timeout)
             raise self._hangup_error() from None
 
@@ -334,7 +351,7 @@ class ChannelSession(EslProtocol):
         """End our side: `exit` if the socket is still open, wait for FreeSWITCH to close it."""
         if self._failure is None:
             try:
-                super().send("exit", timeout=min(self.command_timeout, 2.0))
+                self.send("exit", timeout=min(self.command_timeout, 2.0))
             except EslError:
                 pass
             self.wait_closed(self.command_timeout)
@@ -389,13 +406,7 @@ class OutboundServer:
         sock.setsockopt(gevent.socket.IPPROTO_TCP, gevent.socket.TCP_NODELAY, 1)
         session = ChannelSession(sock, address, command_timeout=self.command_timeout)
         try:
-            session.connect()
-            if self.myevents:
-                session.myevents()
-            if self.linger is True:
-                session.linger()
-            elif self.linger:
-                session.linger(self.linger)
+            session.setup(self.myevents, self.linger)
         except EslError as exc:
             log.warning("%s: outbound socket set-up failed: %s", session.label, exc)
             session.finish()

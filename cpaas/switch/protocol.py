@@ -210,22 +210,30 @@ class EslProtocol(ESLProtocol):
     def send(self, command: str, headers: dict[str, str] | None = None, body: str | None = None,
              timeout: float | None = None) -> Reply:
         """Write one command and return its reply (command/reply or api/response)."""
-        data = encode_command(command, headers, body)
-        waiter = AsyncResult()
+        return self._exchange([encode_command(command, headers, body)], command, timeout)[0]
+
+    def send_pipelined(self, commands: list[str], timeout: float | None = None) -> list[Reply]:
+        """Write several commands in one go and return their replies in order: one round trip
+        instead of one per command (FreeSWITCH answers them in order)."""
+        return self._exchange([encode_command(c) for c in commands], commands[0], timeout)
+
+    def _exchange(self, frames: list[bytes], what: str, timeout: float | None) -> list[Reply]:
+        waiters = [AsyncResult() for _ in frames]
         with self._send_lock:
             if self._failure is not None:
                 raise EslDisconnected(f"{self.label}: not connected ({self._failure})", sent=False)
-            self._replies.append(waiter)
+            self._replies.extend(waiters)
             try:
-                self._sock.sendall(data)
+                self._sock.sendall(frames[0] if len(frames) == 1 else b"".join(frames))
                 self.last_tx = monotonic()
             except OSError:
                 _abort(self._sock)  # the reader sees the close and fails every waiter, ours too
         limit = self.command_timeout if timeout is None else timeout
         try:
-            return waiter.get(timeout=limit)
+            with Timeout(limit):
+                return [waiter.get() for waiter in waiters]
         except Timeout:
-            raise EslTimeout(f"{self.label}: no reply to {command.split(None, 1)[0]!r} within {limit}s") from None
+            raise EslTimeout(f"{self.label}: no reply to {what.split(None, 1)[0]!r} within {limit}s") from None
 
     def api(self, command: str, timeout: float | None = None, check: bool = False) -> str:
         """`api <command>` -> its output. With check=True an output starting -ERR/-USAGE raises."""
