@@ -173,8 +173,13 @@ class EslConnection(EslProtocol):
                 gevent.sleep(delay * (1 + random.random() * 0.2))
                 delay = min(delay * 2, self.backoff_max)
                 continue
-            delay = self.backoff_initial
+            connected_at = monotonic()
             self.wait_closed()
+            if monotonic() - connected_at > self.backoff_max:
+                delay = self.backoff_initial  # it had been stable: reconnect at once
+            elif not self._stopping:
+                gevent.sleep(delay)  # flapping (auth passes, then drops): keep backing off
+                delay = min(delay * 2, self.backoff_max)
             if not self._stopping:
                 log.warning("%s: connection lost (%s); reconnecting", self.label, self._failure)
 

@@ -104,6 +104,7 @@ class ChannelSession(EslProtocol):
         self.uuid: str | None = None
         self.hangup_cause: str | None = None
         self._hangup_event: Event | None = None
+        self._hangup_info: HangupInfo | None = None
         self._hangup_done = GEvent()
         self._executes: dict[str, PendingExecute] = {}
         self._event_waiters: list[tuple[str, object, AsyncResult]] = []
@@ -252,11 +253,14 @@ class ChannelSession(EslProtocol):
 
     @property
     def hangup_info(self) -> HangupInfo | None:
+        """What CHANNEL_HANGUP_COMPLETE reported (cause only if the socket closed first); None while up."""
         if not self._hangup_done.is_set():
             return None
-        event = self._hangup_event
-        return HangupInfo(self.uuid, self.hangup_cause,
-                          event.variables() if event else {}, event.headers if event else {})
+        if self._hangup_info is None:
+            event = self._hangup_event
+            self._hangup_info = HangupInfo(self.uuid, self.hangup_cause, event.variables() if event else {},
+                                           event.headers if event else {})
+        return self._hangup_info
 
     def wait_hangup(self, timeout: float | None = None) -> HangupInfo | None:
         self._hangup_done.wait(timeout)
