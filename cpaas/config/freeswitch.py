@@ -132,6 +132,8 @@ class FreeSwitchSettings:
     sip_external_ip: str | None
     rtp_external_ip: str | None
     external_sip_port: int
+    #: The port carriers reach the external profile on when a NAT or port mapping changes it (ext-sip-port).
+    external_sip_advertised_port: int | None
     internal_sip_port: int
     rtp_start_port: int
     rtp_end_port: int
@@ -193,6 +195,7 @@ def _read(env: _Reader, raw: Mapping[str, str], product) -> FreeSwitchSettings:
         sip_external_ip=sip_external,
         rtp_external_ip=_external_ip(env, "RTP_EXTERNAL_IP") or sip_external,
         external_sip_port=env.int("SIP_EXTERNAL_PORT", 5080),
+        external_sip_advertised_port=_optional_port(env, "SIP_EXTERNAL_ADVERTISED_PORT"),
         internal_sip_port=env.int("SIP_INTERNAL_PORT", 5060),
         rtp_start_port=rtp_start,
         rtp_end_port=rtp_end,
@@ -292,6 +295,12 @@ def _external_ip(env: _Reader, variable: str) -> str | None:
     if raw is None or raw == "auto-nat":
         return raw
     return _ip(env, variable)
+
+
+def _optional_port(env: _Reader, variable: str) -> int | None:
+    if env.str(variable) is None:
+        return None
+    return env.int(variable, 0)
 
 
 def _hostname(env: _Reader, variable: str) -> str | None:

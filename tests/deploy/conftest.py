@@ -16,6 +16,7 @@ SAMPLE_ENV = {
     "FREESWITCH_SESSIONS_PER_SECOND": "25",
     "RTP_PORT_RANGE": "20000-20999",
     "SIP_EXTERNAL_IP": "198.51.100.200",
+    "SIP_EXTERNAL_ADVERTISED_PORT": "5099",
     "SIP_DISPATCHER_CIDRS": "172.28.0.10",
     "SIP_TRUNKS": "uk us intl",
     # A UK carrier that sends national numbers (07700…) and registers

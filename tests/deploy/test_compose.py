@@ -92,6 +92,16 @@ def test_each_node_hands_calls_to_its_own_controller(compose):
         assert services[conf]["environment"]["SIP_DISPATCHER_CIDRS"] == kamailio_ip
 
 
+def test_each_node_advertises_the_public_port_it_is_published_on(compose):
+    services = compose["services"]
+    for node, conf, default in (("freeswitch", "fsconf", "5080"), ("freeswitch2", "fsconf2", "5081")):
+        environment = services[conf]["environment"]
+        assert environment["SIP_EXTERNAL_PORT"] == "5080"
+        advertised = environment["SIP_EXTERNAL_ADVERTISED_PORT"]
+        published = [p for p in services[node]["ports"] if p.endswith(":5080/udp")]
+        assert published == [f"{advertised}:5080/udp"] and advertised.endswith(f":-{default}}}")
+
+
 def test_the_dispatcher_list_points_at_the_cluster_nodes_external_profile(compose):
     lines = [l.split() for l in (ROOT / "docker/kamailio/dispatcher.list").read_text().splitlines()
              if l.strip() and not l.startswith("#")]

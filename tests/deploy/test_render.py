@@ -118,6 +118,7 @@ def test_the_external_profile_admits_trunks_only_and_trusts_the_dispatcher_for_x
     assert as_dict["apply-proxy-acl"] == "cpaas_dispatchers"
     assert as_dict["context"] == "cpaas_inbound"
     assert as_dict["ext-sip-ip"] == as_dict["ext-rtp-ip"] == "198.51.100.200"
+    assert as_dict["sip-port"] == "5080" and as_dict["ext-sip-port"] == "5099"
 
 
 def test_without_trunks_nothing_is_admitted_and_no_proxy_is_trusted(tmp_path):
@@ -126,6 +127,7 @@ def test_without_trunks_nothing_is_admitted_and_no_proxy_is_trusted(tmp_path):
     profile_settings = dict((p.get("name"), p.get("value")) for p in parse(tmp_path / "sip_profiles/external.xml").iter("param"))
     assert "apply-inbound-acl" not in profile_settings and "apply-proxy-acl" not in profile_settings
     assert profile_settings["auth-calls-acl-only"] == "true"  # no ACL admits: every INVITE gets 403
+    assert not {"ext-sip-ip", "ext-rtp-ip", "ext-sip-port"} & set(profile_settings)  # no NAT unless told
     event_socket = params(parse(tmp_path / "autoload_configs/event_socket.conf.xml").find("settings"))
     assert event_socket["listen-ip"] == "127.0.0.1"
 
