@@ -102,6 +102,16 @@ def test_each_node_advertises_the_public_port_it_is_published_on(compose):
         assert published == [f"{advertised}:5080/udp"] and advertised.endswith(f":-{default}}}")
 
 
+def test_kamailio_listens_inside_on_the_port_it_is_published_on(compose):
+    # Its Via advertises SIP_EXTERNAL_IP:SIP_INGRESS_PORT; the nodes answer to that port.
+    kamailio = compose["services"]["kamailio"]
+    assert kamailio["ports"] == ["${SIP_INGRESS_PORT:-5090}:${SIP_INGRESS_PORT:-5090}/udp",
+                                 "${SIP_INGRESS_PORT:-5090}:${SIP_INGRESS_PORT:-5090}/tcp"]
+    assert kamailio["environment"]["SIP_INGRESS_PORT"] == "${SIP_INGRESS_PORT:-5090}"
+    entrypoint = (ROOT / "docker/kamailio/entrypoint.sh").read_text()
+    assert '-A "SIP_PORT=$port"' in entrypoint and 'port="${SIP_INGRESS_PORT:-5060}"' in entrypoint
+
+
 def test_the_dispatcher_list_points_at_the_cluster_nodes_external_profile(compose):
     lines = [l.split() for l in (ROOT / "docker/kamailio/dispatcher.list").read_text().splitlines()
              if l.strip() and not l.startswith("#")]
