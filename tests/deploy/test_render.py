@@ -197,3 +197,10 @@ def test_the_command_renders_from_a_dotenv_and_reports_a_bad_one(tmp_path, capsy
     env_file.write_text("SIP_TRUNKS=carrier\n")
     assert main(["--out", str(tmp_path / "out2"), "--env-file", str(env_file), "--templates", str(ROOT)]) == 2
     assert "SIP_TRUNK_CARRIER_PROXY" in capsys.readouterr().err
+
+
+def test_the_conference_profile_is_the_one_the_voice_engine_joins(rendered):
+    from cpaas.services.conferences import PROFILE
+
+    profiles = [p.get("name") for p in parse(rendered / "autoload_configs/conference.conf.xml").iter("profile")]
+    assert profiles == [PROFILE]
