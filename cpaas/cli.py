@@ -65,5 +65,14 @@ def worker(ctx, burst):
     work(ctx.settings, burst=burst)
 
 
+@main.command()
+@pass_ctx
+def controller(ctx):
+    """Run the call controller: FreeSWITCH's socket application hands it every call."""
+    from cpaas.commands.controller import serve
+
+    serve(ctx.settings)
+
+
 # subcommands (one add_command line per module that provides a command group)
 import cpaas.commands.admin  # noqa: E402,F401  (registers db, accounts, numbers)

@@ -31,6 +31,7 @@ def processes(settings: Settings) -> dict[str, list[str]]:
                           "--dir", str(redis_dir), "--appendonly", "yes", "--save", ""]
     if settings.uses_sandbox:
         procs["sandbox"] = me + ["sandbox"]
+    procs["controller"] = me + ["controller"]
     procs["api"] = me + ["api"]
     procs["worker"] = me + ["worker"]
     return procs

@@ -1,0 +1,118 @@
+"""The call controller: FreeSWITCH hands every call to it (outbound ESL socket), one flow per call;
+one NodeListener per node tracks call status and delivers live updates."""
+from __future__ import annotations
+
+import logging
+
+from cpaas.models import Call, utcnow
+from cpaas.services.phone_numbers import number_for_inbound
+from cpaas.switch.outbound import ChannelSession, OutboundServer
+from cpaas.switch.wire import Event
+from cpaas.voice.env import VoiceEnv
+from cpaas.voice.listener import NodeListener
+from cpaas.voice.session import CallSession
+from cpaas.voice.twiml.fetch import DocumentRequest, InlineDocument
+from cpaas.voice.twiml.flow import TwimlFlow
+
+log = logging.getLogger("cpaas.voice")
+
+
+class Controller:
+    def __init__(self, env: VoiceEnv, host: str | None = None, port: int | None = None):
+        self.env = env
+        settings = env.settings
+        self.server = OutboundServer(self.handle_channel, host or settings.controller_host,
+                                     settings.controller_port if port is None else port)
+        self.listeners = [NodeListener(node, env, on_control=self.on_control) for node in settings.esl_nodes]
+        self.flows: dict[str, TwimlFlow] = {}  # call sid -> flow running here
+
+    def start(self) -> "Controller":
+        self.server.start()
+        for listener in self.listeners:
+            listener.start()
+        return self
+
+    def stop(self) -> None:
+        self.server.stop()
+        for listener in self.listeners:
+            listener.stop()
+
+    @property
+    def port(self) -> int:
+        return self.server.port
+
+    # ---- one call --------------------------------------------------------------------------
+
+    def handle_channel(self, channel: ChannelSession) -> None:
+        call_sid = channel.variable("cpaas_call_sid")
+        if call_sid:
+            first = self._originated(call_sid)
+        elif channel.variable("cpaas_direction") == "inbound":
+            call_sid, first = self._inbound(channel)
+        else:
+            log.warning("channel %s reached the controller without cpaas variables; hanging up", channel.uuid)
+            channel.hangup("CALL_REJECTED")
+            return
+        if first is None:
+            return
+        flow = TwimlFlow(CallSession(channel, call_sid), call_sid, self.env)
+        self.flows[call_sid] = flow
+        try:
+            flow.run(first)
+        finally:
+            self.flows.pop(call_sid, None)
+
+    def _originated(self, call_sid: str):
+        with self.env.database.session() as session:
+            call = session.get(Call, call_sid)
+            if call is None:
+                log.warning("%s: no such call; hanging up", call_sid)
+                return None
+            if call.twiml:
+                return InlineDocument(call.twiml)
+            return DocumentRequest(call.url, call.method, fallback_url=call.fallback_url,
+                                   fallback_method=call.fallback_method)
+
+    def _inbound(self, channel: ChannelSession):
+        to, from_ = channel.variable("cpaas_to", ""), channel.variable("cpaas_from", "")
+        node = self.env.settings.esl_nodes[0].name if len(self.env.settings.esl_nodes) == 1 else None
+        with self.env.database.session() as session:
+            number = number_for_inbound(session, to)
+            call = Call(account_sid=number.account_sid if number else None, to=to, from_=from_,
+                        direction="inbound", status="ringing", channel_uuid=channel.uuid, node=node,
+                        start_time=utcnow(), caller_name=channel.variable("caller_id_name"),
+                        phone_number_sid=number.sid if number else None)
+            if number is not None:
+                call.url, call.method = number.voice_url, number.voice_method
+                call.fallback_url, call.fallback_method = number.voice_fallback_url, number.voice_fallback_method
+                call.status_callback, call.status_callback_method = number.status_callback, \
+                    number.status_callback_method
+            session.add(call)
+            session.flush()
+            call_sid = call.sid
+            if number is None or not number.voice_url:
+                why = "is not a number of any account" if number is None else "has no VoiceUrl"
+                log.warning("%s: inbound call from %s to %s rejected: %s %s", call_sid, from_, to, to, why)
+                call.error_message = f"{to} {why}"
+        channel.set("cpaas_call_sid", call_sid)
+        if number is None or not number.voice_url:
+            channel.hangup("UNALLOCATED_NUMBER" if number is None else "CALL_REJECTED")
+            return call_sid, None
+        log.info("%s: inbound call from %s to %s", call_sid, from_, to)
+        return call_sid, DocumentRequest(call.url, call.method, fallback_url=call.fallback_url,
+                                         fallback_method=call.fallback_method)
+
+    # ---- live updates ----------------------------------------------------------------------
+
+    def on_control(self, event: Event) -> None:
+        """A redirect for a call running here (sent by an API process with sendevent)."""
+        call_sid = event.get("cpaas-call-sid")
+        flow = self.flows.get(call_sid or "")
+        if flow is None:
+            return
+        if event.get("cpaas-action") == "redirect":
+            if event.body:
+                flow.redirect(InlineDocument(event.body))
+            else:
+                flow.redirect(DocumentRequest(event.get("cpaas-url", ""), event.get("cpaas-method", "POST"),
+                                              purpose="redirect"))

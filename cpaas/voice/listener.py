@@ -1,0 +1,136 @@
+"""NodeListener: one inbound ESL connection per FreeSWITCH node, turning channel events into
+call status (and status callbacks), and delivering live-call updates to the flows running here."""
+from __future__ import annotations
+
+import logging
+from datetime import datetime, timezone
+
+from sqlalchemy import select
+
+from cpaas.config import FreeSwitchNode
+from cpaas.models import Call, Conference, Participant
+from cpaas.services.calls import Progress
+from cpaas.services.conferences import ConferenceEvents
+from cpaas.switch.commands import CONTROL_SUBCLASS
+from cpaas.switch.inbound import EslConnection
+from cpaas.switch.originate import call_sid_of_originate
+from cpaas.switch.wire import Event
+from cpaas.voice.env import VoiceEnv
+
+log = logging.getLogger("cpaas.voice")
+
+CONFERENCE_SUBCLASS = "conference::maintenance"
+CHANNEL_EVENTS = ("CHANNEL_CREATE", "CHANNEL_PROGRESS", "CHANNEL_PROGRESS_MEDIA", "CHANNEL_ANSWER",
+                  "CHANNEL_HANGUP_COMPLETE", "BACKGROUND_JOB")
+_STATUS = {"CHANNEL_CREATE": "initiated", "CHANNEL_PROGRESS": "ringing", "CHANNEL_PROGRESS_MEDIA": "ringing",
+           "CHANNEL_ANSWER": "in-progress"}
+
+
+def event_time(event: Event) -> datetime:
+    micros = event.get("Event-Date-Timestamp")
+    if micros and micros.isdigit():
+        return datetime.fromtimestamp(int(micros) / 1e6, timezone.utc)
+    return datetime.now(timezone.utc)
+
+
+class NodeListener:
+    def __init__(self, node: FreeSwitchNode, env: VoiceEnv, on_control=None):
+        self.node = node
+        self.env = env
+        self.on_control = on_control
+        self.conference_events = ConferenceEvents(env.redis, env.settings.webhook_retry_intervals)
+        self.connection = EslConnection.for_node(node)
+        for name in CHANNEL_EVENTS:
+            self.connection.register_handle(name, self._on_channel_event)
+        self.connection.register_handle(CONTROL_SUBCLASS, self._on_control)
+        self.connection.register_handle(CONFERENCE_SUBCLASS, self._on_conference)
+        self.connection.subscribe(*CHANNEL_EVENTS, "CUSTOM", CONTROL_SUBCLASS, CONFERENCE_SUBCLASS)
+
+    def start(self) -> "NodeListener":
+        self.connection.start()
+        return self
+
+    def stop(self) -> None:
+        self.connection.stop()
+
+    # ---- channel events -> call status ---------------------------------------------------
+
+    def _on_channel_event(self, event: Event) -> None:
+        name = event.name
+        if name == "BACKGROUND_JOB":
+            self._on_job(event)
+            return
+        call_sid = event.variable("cpaas_call_sid")
+        with self.env.database.session() as session:
+            call = self._find(session, call_sid, event.uuid)
+            if call is None:
+                return
+            if name == "CHANNEL_HANGUP_COMPLETE":
+                progress = Progress("ended", event_time(event), node=self.node.name, channel_uuid=event.uuid,
+                                    hangup_cause=event.get("Hangup-Cause"),
+                                    answered=bool(event.variable("answer_epoch", "0").strip("0")),
+                                    billsec=_int(event.variable("billsec")),
+                                    sip_response_code=_int(event.variable("sip_term_status")),
+                                    canceled_by_api=event.variable("cpaas_canceled") == "true")
+            else:
+                progress = Progress(_STATUS[name], event_time(event), node=self.node.name, channel_uuid=event.uuid)
+            self.env.call_events.apply(session, call, progress)
+
+    def _find(self, session, call_sid: str | None, channel_uuid: str | None) -> Call | None:
+        if call_sid:
+            return session.get(Call, call_sid)
+        if channel_uuid:  # an inbound channel whose row was made after it was created
+            return session.scalars(select(Call).where(Call.channel_uuid == channel_uuid)).first()
+        return None
+
+    def _on_job(self, event: Event) -> None:
+        """A failed `bgapi originate` never makes a channel: fail the call with FreeSWITCH's cause."""
+        body = (event.body or "").strip()
+        if not body.startswith("-ERR"):
+            return
+        call_sid = call_sid_of_originate(event.get("Job-Command-Arg"))
+        if not call_sid:
+            return
+        cause = body[4:].strip().split()[0] if body[4:].strip() else "NORMAL_TEMPORARY_FAILURE"
+        with self.env.database.session() as session:
+            call = session.get(Call, call_sid)
+            if call is not None:
+                log.info("%s: originate failed on %s: %s", call_sid, self.node.name, cause)
+                self.env.call_events.fail(session, call, cause)
+
+    # ---- conference events -> Conference / Participant rows ------------------------------
+
+    def _on_conference(self, event: Event) -> None:
+        action = event.get("Action")
+        if action not in ("add-member", "del-member", "mute-member", "unmute-member", "conference-destroy"):
+            return
+        with self.env.database.session() as session:
+            conference = session.get(Conference, event.get("Conference-Name", ""))
+            if conference is None:
+                return  # not one of ours (e.g. a conference started from the dialplan)
+            if action == "conference-destroy":
+                self.conference_events.ended(session, conference)
+                return
+            participant = session.scalars(select(Participant).where(
+                Participant.conference_sid == conference.sid, Participant.channel_uuid == event.uuid)).first()
+            if participant is None:
+                return
+            if action == "add-member":
+                self.conference_events.member_joined(session, conference, participant, event.get("Member-ID"))
+            elif action == "del-member":
+                self.conference_events.member_left(session, conference, participant)
+            else:
+                self.conference_events.member_muted(session, conference, participant, action == "mute-member")
+
+    # ---- live updates from API processes -------------------------------------------------
+
+    def _on_control(self, event: Event) -> None:
+        if self.on_control is not None:
+            self.on_control(event)
+
+
+def _int(value: str | None) -> int | None:
+    try:
+        return int(value) if value not in (None, "") else None
+    except ValueError:
+        return None

@@ -1,0 +1,50 @@
+"""FreeSWITCH file strings for what a call plays: TTS, URLs through http_cache, silence, prompts."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Speech:
+    text: str
+    voice: str  # the engine's voice (kal, slt, ...)
+    engine: str
+
+
+@dataclass(frozen=True)
+class Audio:
+    url: str  # http(s) URL or a local path
+
+
+@dataclass(frozen=True)
+class Silence:
+    seconds: float
+
+
+Media = Speech | Audio | Silence
+
+
+def engine_voice(voices: dict, requested: str) -> str:
+    """Twilio voice name ('man', 'Polly.Joanna', ...) -> the TTS engine's voice."""
+    return voices.get(requested) or voices.get(requested.lower()) or voices.get("*", "kal")
+
+
+def file_of(media: Media) -> str:
+    """One file for playback / play_and_get_digits."""
+    if isinstance(media, Speech):
+        # '|' separates engine, voice and text; '!' separates the parts of a file_string.
+        text = " ".join(media.text.replace("|", " ").replace("!", ".").split())
+        return f"tts://{media.engine}|{media.voice}|{text}"
+    if isinstance(media, Silence):
+        return f"silence_stream://{int(media.seconds * 1000)}"
+    if media.url.startswith(("http://", "https://")):
+        return "http_cache://" + media.url  # fetched once, cached by FreeSWITCH's mod_http_cache
+    return media.url
+
+
+def file_string(items: list[Media]) -> str:
+    """Several media as one file, so a gather can be barged into across all of them."""
+    files = [file_of(m) for m in items]
+    if not files:
+        return "silence_stream://1"
+    return files[0] if len(files) == 1 else "file_string://" + "!".join(files)

@@ -1,0 +1,171 @@
+"""CallSession: one per call; every media operation is a blocking call that returns a result.
+
+Verbs (TwiML or jambonz) only ask the session for media operations; only the session talks to
+the channel. A hang-up at any moment raises `ChannelHangup` out of whatever is waiting.
+"""
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+
+from cpaas.switch.errors import ChannelHangup
+from cpaas.switch.outbound import ChannelSession, ExecuteResult
+from cpaas.voice.media import Media, file_of, file_string
+
+log = logging.getLogger("cpaas.voice")
+
+__all__ = ["CallSession", "ChannelHangup", "GatherResult", "MediaResult", "RecordResult", "BridgeResult"]
+
+
+@dataclass(frozen=True)
+class MediaResult:
+    completed: bool  # False when interrupted (a live update) or the file could not be played
+    response: str | None = None
+
+
+@dataclass(frozen=True)
+class GatherResult:
+    digits: str
+    finished_on_key: str  # the terminator pressed, "" if none
+    interrupted: bool = False
+
+    @property
+    def empty(self) -> bool:
+        return not self.digits
+
+
+@dataclass(frozen=True)
+class RecordResult:
+    path: str
+    duration_ms: int
+    terminator: str  # the key that ended it, "" if none
+    interrupted: bool = False
+
+    @property
+    def empty(self) -> bool:
+        return self.duration_ms < 100
+
+
+@dataclass(frozen=True)
+class BridgeResult:
+    answered: bool
+    hangup_cause: str | None  # why the dial ended without an answer (originate_disposition)
+    other_uuid: str | None  # the leg that answered
+    interrupted: bool = False
+
+
+def quote_argument(text: str) -> str:
+    """One blank-split application argument (FreeSWITCH's switch_separate_string): single-quoted,
+    with quotes and backslashes escaped, so TTS text with spaces stays one argument."""
+    return "'" + text.replace("\\", "\\\\").replace("'", "\\'") + "'"
+
+
+class CallSession:
+    def __init__(self, channel: ChannelSession, call_sid: str):
+        self.channel = channel
+        self.call_sid = call_sid
+        self.answered = channel.data.get("Answer-State") == "answered"
+
+    @property
+    def uuid(self) -> str | None:
+        return self.channel.uuid
+
+    def _run(self, application: str, arg: str | None = None) -> ExecuteResult:
+        log.debug("%s: %s %s", self.call_sid, application, (arg or "")[:120])
+        return self.channel.execute(application, arg)
+
+    # ---- call control ------------------------------------------------------------------
+
+    def answer(self) -> None:
+        if not self.answered:
+            self._run("answer")
+            self.answered = True
+
+    def hangup(self, cause: str = "NORMAL_CLEARING") -> None:
+        if not self.channel.hung_up:
+            self.channel.hangup(cause)
+
+    def reject(self, busy: bool) -> None:
+        """Refuse an unanswered call (486 Busy Here or 603 Decline) without answering it."""
+        self.hangup("USER_BUSY" if busy else "CALL_REJECTED")
+
+    def interrupt(self) -> bool:
+        """Stop the operation in progress now (a live redirect); it returns interrupted."""
+        return self.channel.interrupt()
+
+    def set_variable(self, name: str, value) -> None:
+        self.channel.set(name, value)
+
+    # ---- media -------------------------------------------------------------------------
+
+    def play(self, media: Media) -> MediaResult:
+        self.answer()
+        result = self._run("playback", file_of(media))
+        return MediaResult(not result.interrupted and result.response == "FILE PLAYED", result.response)
+
+    def say(self, text: str, voice: str, engine: str) -> MediaResult:
+        self.answer()
+        clean = " ".join(text.split())
+        result = self._run("speak", f"{engine}|{voice}|{clean}")
+        return MediaResult(not result.interrupted, result.response)
+
+    def pause(self, seconds: float) -> MediaResult:
+        self.answer()
+        result = self._run("sleep", str(int(seconds * 1000)))
+        return MediaResult(not result.interrupted, result.response)
+
+    def send_digits(self, digits: str) -> MediaResult:
+        self.answer()
+        result = self._run("send_dtmf", digits)
+        return MediaResult(not result.interrupted, result.response)
+
+    def gather(self, prompts: list[Media], timeout: float, finish_on_key: str, num_digits: int | None,
+               max_digits: int = 128) -> GatherResult:
+        """Play the prompts (barge-in on the first key) and collect DTMF, as Twilio's <Gather>."""
+        self.answer()
+        minimum = maximum = num_digits
+        if num_digits is None:
+            minimum, maximum = 1, max_digits
+        timeout_ms = max(int(timeout * 1000), 1000)
+        terminators = finish_on_key or "none"
+        arg = " ".join([str(minimum), str(maximum), "1", str(timeout_ms), terminators,
+                        quote_argument(file_string(prompts)), "silence_stream://1", "cpaas_digits",
+                        r"^[0-9*#]*$", str(timeout_ms)])
+        self.channel.set("cpaas_digits", "")
+        result = self._run("play_and_get_digits", arg)
+        digits = result.variable("cpaas_digits") or ""
+        terminator = result.variable("read_terminator_used") or ""
+        return GatherResult(digits, terminator if finish_on_key else "", result.interrupted)
+
+    def record(self, path: str, max_seconds: int, silence_seconds: int, finish_on_key: str,
+               beep: bool) -> RecordResult:
+        self.answer()
+        if beep:
+            self._run("playback", "tone_stream://%(500,0,1000)")
+        self.channel.set("playback_terminators", finish_on_key or "none")
+        arg = f"{quote_argument(path)} {max_seconds}"
+        if silence_seconds:
+            arg += f" 200 {silence_seconds}"  # energy threshold, seconds of silence that end it
+        result = self._run("record", arg)
+        duration_ms = int(result.variable("record_ms") or 0)
+        terminator = result.variable("playback_terminator_used") or ""
+        return RecordResult(path, duration_ms, terminator, result.interrupted)
+
+    def bridge(self, dial_string: str) -> BridgeResult:
+        """Ring the legs of `dial_string` (built by switch.OriginateRequest.dial_string()) and bridge."""
+        result = self._run("bridge", dial_string)
+        # last_bridge_* survive from an earlier bridge on this channel; only these describe this one.
+        disposition = result.variable("originate_disposition")
+        if disposition == "SUCCESS":
+            return BridgeResult(True, None, result.variable("bridge_uuid"), result.interrupted)
+        cause = result.variable("originate_failed_cause") or disposition
+        return BridgeResult(False, cause, None, result.interrupted)
+
+    def conference(self, name: str, profile: str, flags: list[str]) -> MediaResult:
+        """Join conference `name` until the member leaves, is kicked, or the conference ends."""
+        self.answer()
+        arg = f"{name}@{profile}"
+        if flags:
+            arg += "+flags{" + "|".join(flags) + "}"
+        result = self._run("conference", arg)
+        return MediaResult(not result.interrupted, result.response)

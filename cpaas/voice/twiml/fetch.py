@@ -1,0 +1,80 @@
+"""Fetch a call's next TwiML document: signed as Twilio signs, fallback URL on failure, errors by code.
+
+11200 the document could not be retrieved, 12300 its Content-Type is not TwiML, 12100 it does not
+parse. An audio response plays as if it were <Play>, as Twilio does.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from cpaas.models import Account, Call
+from cpaas.services.calls import voice_params
+from cpaas.services.webhooks import WebhookRequest, record_attempt, send
+from cpaas.voice.env import VoiceEnv
+from cpaas.voice.twiml import verbs as v
+from cpaas.voice.twiml.parser import TwimlError, parse
+
+RETRIEVAL_FAILURE = 11200
+INVALID_CONTENT_TYPE = 12300
+_TWIML_TYPES = ("text/xml", "application/xml", "text/html")
+
+
+@dataclass(frozen=True)
+class DocumentRequest:
+    url: str
+    method: str = "POST"
+    params: dict = field(default_factory=dict)  # added to the voice parameters (Digits, DialCallStatus...)
+    fallback_url: str | None = None
+    fallback_method: str = "POST"
+    purpose: str = "voice-url"
+
+
+@dataclass(frozen=True)
+class InlineDocument:
+    twiml: str
+
+
+class FetchFailure(Exception):
+    def __init__(self, code: int, message: str):
+        super().__init__(message)
+        self.code = code
+        self.message = message
+
+
+class DocumentFetcher:
+    def __init__(self, env: VoiceEnv):
+        self.env = env
+
+    def fetch(self, call_sid: str, request: DocumentRequest) -> tuple[v.Document, str]:
+        """(document, its URL); tries the fallback URL once when the first attempt fails."""
+        try:
+            return self._attempt(call_sid, request.url, request.method, request), request.url
+        except FetchFailure:
+            if not request.fallback_url:
+                raise
+        return self._attempt(call_sid, request.fallback_url, request.fallback_method, request), request.fallback_url
+
+    def _attempt(self, call_sid: str, url: str, method: str, request: DocumentRequest) -> v.Document:
+        with self.env.database.session() as session:
+            call = session.get(Call, call_sid)
+            params = {**voice_params(call), **request.params}
+            token = session.get(Account, call.account_sid).auth_token
+            webhook = WebhookRequest(url=url, method=method, params=params, account_sid=call.account_sid,
+                                     purpose=request.purpose, resource_sid=call_sid, auth_token=token)
+            response = send(webhook, self.env.settings.webhook_timeout, self.env.http)
+            record_attempt(session, webhook, response, 1)
+        if not response.ok:
+            raise FetchFailure(RETRIEVAL_FAILURE, f"HTTP retrieval failure: {url}: {response.error}")
+        content_type = response.content_type.split(";")[0].strip().lower()
+        if content_type.startswith("audio/"):
+            return v.Document((v.Play(url=response.final_url),))
+        if content_type not in _TWIML_TYPES and not content_type.endswith("+xml"):
+            raise FetchFailure(INVALID_CONTENT_TYPE, f"Invalid Content-Type {content_type!r} from {url}")
+        return parse_document(response.body)
+
+
+def parse_document(document: bytes | str) -> v.Document:
+    try:
+        return parse(document)
+    except TwimlError as exc:
+        raise FetchFailure(exc.code, exc.message) from None

@@ -1,0 +1,1 @@
+END = object()  # returned by a task when the call is over

@@ -1,0 +1,120 @@
+"""<Dial> with <Number>, <Sip>, <Client> or a bare number: ring every leg at once, bridge the first
+to answer, then post DialCallStatus/DialCallSid/DialCallDuration to the action (or carry on)."""
+from __future__ import annotations
+
+import logging
+import uuid
+from dataclasses import dataclass
+
+import gevent
+
+from cpaas.models import Call, utcnow
+from cpaas.services.errors import InvalidParameter
+from cpaas.switch.originate import Endpoint, OriginateRequest
+from cpaas.voice.twiml import verbs as v
+from cpaas.voice.twiml.tasks import conference
+
+log = logging.getLogger("cpaas.voice")
+_DIAL_STATUS = {"USER_BUSY": "busy", "NO_ANSWER": "no-answer", "NO_USER_RESPONSE": "no-answer",
+                "ALLOTTED_TIMEOUT": "no-answer", "ORIGINATOR_CANCEL": "canceled", "LOSE_RACE": "canceled"}
+_SETTLE_SECONDS = 1.0  # how long leg events may trail the bridge's own completion
+
+
+@dataclass
+class Leg:
+    call_sid: str
+    channel_uuid: str
+    endpoint: Endpoint
+
+
+def run(flow, verb: v.Dial):
+    if isinstance(verb.nouns[0], v.Conference):
+        return conference.run(flow, verb, verb.nouns[0])
+    legs = _create_legs(flow, verb)
+    if not legs:
+        return _finish(flow, verb, "failed", None, 0)
+    if not verb.answer_on_bridge:
+        flow.session.answer()
+    if verb.hangup_on_star:
+        flow.session.set_variable("bridge_terminate_key", "*")
+    request = OriginateRequest(endpoints=[leg.endpoint for leg in legs],
+                               variables={"originate_timeout": verb.timeout,
+                                          "execute_on_answer": f"sched_hangup +{verb.time_limit} ALLOTTED_TIMEOUT",
+                                          "ignore_early_media": "ring_ready"})
+    result = flow.session.bridge(request.dial_string())
+    if result.interrupted:
+        return None
+    answered = next((leg for leg in legs if result.answered and leg.channel_uuid == result.other_uuid), None)
+    status = "completed" if answered else _DIAL_STATUS.get(result.hangup_cause or "", "failed")
+    duration = _settle_legs(flow, legs, answered, result.hangup_cause)
+    return _finish(flow, verb, status, answered.call_sid if answered else None, duration)
+
+
+def _create_legs(flow, verb: v.Dial) -> list[Leg]:
+    legs = []
+    with flow.env.database.session() as session:
+        parent = session.get(Call, flow.call_sid)
+        caller_id = verb.caller_id or parent.from_  # Twilio presents the caller unless callerId says otherwise
+        for noun in verb.nouns:
+            target = _target(noun)
+            try:
+                route = flow.env.router.route(target, caller_id)
+            except InvalidParameter as exc:
+                log.warning("%s: <Dial> %s: %s", flow.call_sid, target, exc.message)
+                continue
+            child = Call(account_sid=parent.account_sid, parent_call_sid=parent.sid, direction="outbound-dial",
+                         to=target, from_=caller_id or "", status="queued", timeout=verb.timeout,
+                         url=getattr(noun, "url", None), method=getattr(noun, "method", "POST"),
+                         status_callback=getattr(noun, "status_callback", None),
+                         status_callback_method=getattr(noun, "status_callback_method", "POST"),
+                         status_callback_events=" ".join(getattr(noun, "status_callback_event", ("completed",))),
+                         node=parent.node)
+            session.add(child)
+            session.flush()
+            leg_uuid = str(uuid.uuid4())
+            variables = {"cpaas_call_sid": child.sid, "cpaas_account_sid": parent.account_sid,
+                         "cpaas_parent_call_sid": parent.sid, "origination_uuid": leg_uuid}
+            if route.caller_id:
+                variables["origination_caller_id_number"] = route.caller_id
+            if isinstance(noun, v.Sip) and noun.username:
+                variables.update(sip_auth_username=noun.username, sip_auth_password=noun.password or "")
+            legs.append(Leg(child.sid, leg_uuid, Endpoint(route.endpoint, variables)))
+    return legs
+
+
+def _target(noun) -> str:
+    if isinstance(noun, v.Number):
+        return noun.number
+    if isinstance(noun, v.Sip):
+        return noun.uri
+    return f"client:{noun.identity}"
+
+
+def _settle_legs(flow, legs: list[Leg], answered: Leg | None, cause: str | None) -> int:
+    """Give the node listener a moment to record each leg's end; end legs that never had a channel.
+    Returns the answered leg's talk time in seconds."""
+    deadline = gevent.get_hub().loop.now() + _SETTLE_SECONDS
+    while True:
+        with flow.env.database.session() as session:
+            children = [session.get(Call, leg.call_sid) for leg in legs]
+            pending = [c for c in children if not c.is_finished]
+            if not pending or gevent.get_hub().loop.now() >= deadline:
+                for child in pending:
+                    flow.env.call_events.fail(session, child, cause or "NORMAL_CLEARING")
+                winner = next((c for c in children if answered and c.sid == answered.call_sid), None)
+                if winner is None:
+                    return 0
+                if winner.duration is not None:
+                    return winner.duration
+                start = winner.answer_time or winner.start_time
+                return int((utcnow() - start).total_seconds()) if start else 0
+        gevent.sleep(0.05)
+
+
+def _finish(flow, verb: v.Dial, status: str, dial_call_sid: str | None, duration: int):
+    if not verb.action:
+        return None  # without an action the document carries on after <Dial>
+    params = {"DialCallStatus": status, "DialCallDuration": duration}
+    if dial_call_sid:
+        params["DialCallSid"] = dial_call_sid
+    return flow.request(verb.action, verb.method, "dial-action", **params)

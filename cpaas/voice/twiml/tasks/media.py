@@ -1,0 +1,34 @@
+"""<Say>, <Play>, <Pause>."""
+from __future__ import annotations
+
+from cpaas.voice.media import Audio, Speech, engine_voice
+from cpaas.voice.twiml import verbs as v
+
+UNTIL_HANGUP = 1000  # loop="0": Twilio repeats until the call ends
+
+
+def speech(flow, verb: v.Say) -> Speech:
+    settings = flow.env.settings
+    return Speech(verb.text, engine_voice(settings.tts_voices, verb.voice), settings.tts_engine)
+
+
+def say(flow, verb: v.Say):
+    spoken = speech(flow, verb)
+    for _ in range(verb.loop or UNTIL_HANGUP):
+        if not flow.session.say(spoken.text, spoken.voice, spoken.engine).completed:
+            break
+
+
+def play(flow, verb: v.Play):
+    if verb.digits:
+        flow.session.send_digits(verb.digits)
+        return
+    audio = Audio(flow.absolute(verb.url))
+    for _ in range(verb.loop or UNTIL_HANGUP):
+        result = flow.session.play(audio)
+        if not result.completed:
+            break
+
+
+def pause(flow, verb: v.Pause):
+    flow.session.pause(verb.length)

@@ -1,0 +1,83 @@
+"""<Record>: record the caller to a WAV that becomes a Recording (stored by a job), then post
+RecordingUrl/RecordingDuration/Digits to the action. An empty recording skips the action; a
+hang-up keeps what was recorded and still posts the action, as Twilio does."""
+from __future__ import annotations
+
+import logging
+import wave
+from pathlib import Path
+
+from cpaas.jobs.webhooks import enqueue
+from cpaas.models import Account, Call, Recording, new_sid, utcnow
+from cpaas.services.calls import voice_params
+from cpaas.services.webhooks import WebhookRequest
+from cpaas.switch.errors import ChannelHangup
+from cpaas.voice.twiml import verbs as v
+
+log = logging.getLogger("cpaas.voice")
+_MIN_SECONDS = 0.1
+
+
+def run(flow, verb: v.Record):
+    settings = flow.env.settings
+    settings.recordings_dir.mkdir(parents=True, exist_ok=True)
+    sid = new_sid("RE")
+    path = (settings.recordings_dir / f"{sid}.wav").resolve()
+    started = utcnow()
+    try:
+        result = flow.session.record(str(path), verb.max_length, verb.timeout, verb.finish_on_key, verb.play_beep)
+    except ChannelHangup:
+        recording = _keep(flow, verb, sid, path, started)
+        if recording is not None and verb.action:
+            _post_action_after_hangup(flow, verb, recording)
+        raise
+    recording = _keep(flow, verb, sid, path, started)
+    if recording is None or result.interrupted:
+        return None
+    return flow.request(verb.action, verb.method, "record-action", RecordingUrl=recording["url"],
+                        RecordingDuration=recording["duration"], RecordingSid=sid, Digits=result.terminator)
+
+
+def wav_seconds(path: Path) -> float:
+    try:
+        with wave.open(str(path), "rb") as wav:
+            return wav.getnframes() / float(wav.getframerate() or 8000)
+    except (OSError, wave.Error, EOFError):
+        return 0.0
+
+
+def _keep(flow, verb: v.Record, sid: str, path: Path, started) -> dict | None:
+    """The Recording row for what was recorded, queued for storage; None (file removed) when empty."""
+    from cpaas.jobs.recordings import enqueue_store  # TEMP: lands with the storage work
+    from cpaas.services.recordings import recording_url
+
+    seconds = wav_seconds(path)
+    if seconds < _MIN_SECONDS:
+        log.info("%s: <Record> captured nothing; skipping its action", flow.call_sid)
+        path.unlink(missing_ok=True)
+        return None
+    with flow.env.database.session() as session:
+        call = session.get(Call, flow.call_sid)
+        recording = Recording(sid=sid, account_sid=call.account_sid, call_sid=call.sid, source="RecordVerb",
+                              status="processing", start_time=started, duration=round(seconds), channels=1,
+                              local_path=str(path), status_callback=verb.recording_status_callback,
+                              status_callback_method=verb.recording_status_callback_method,
+                              status_callback_events=" ".join(verb.recording_status_callback_event))
+        session.add(recording)
+        session.flush()
+        url = recording_url(flow.env.settings, recording)
+    enqueue_store(flow.env.redis, flow.env.settings, sid)
+    log.info("%s: recorded %s (%.1fs)", flow.call_sid, sid, seconds)
+    return {"url": url, "duration": round(seconds)}
+
+
+def _post_action_after_hangup(flow, verb: v.Record, recording: dict) -> None:
+    """The caller hung up while recording: Twilio still requests the action (its reply is ignored)."""
+    with flow.env.database.session() as session:
+        call = session.get(Call, flow.call_sid)
+        params = {**voice_params(call), "RecordingUrl": recording["url"],
+                  "RecordingDuration": str(recording["duration"]), "Digits": "hangup"}
+        request = WebhookRequest(url=flow.absolute(verb.action), method=verb.method, params=params,
+                                 account_sid=call.account_sid, purpose="record-action", resource_sid=call.sid,
+                                 auth_token=session.get(Account, call.account_sid).auth_token)
+    enqueue(flow.env.redis, request, flow.env.settings.webhook_retry_intervals, order_key=flow.call_sid)
