@@ -108,6 +108,20 @@ class OriginateRequest:
     application_arg: str | None = None
     sequential: bool = False
 
+    @classmethod
+    def for_call(cls, endpoints: list, *, call_sid: str, account_sid: str | None = None,
+                 controller: str | None = None, channel_uuid: str | None = None,
+                 caller_id_number: str | None = None, caller_id_name: str | None = None,
+                 timeout: int | None = None, **variables) -> "OriginateRequest":
+        """An originate carrying our identity variables under the names the rest of the product reads
+        (cpaas_call_sid, cpaas_account_sid), handed to the controller at `controller` ("host:port")."""
+        named = {"cpaas_call_sid": call_sid, "cpaas_account_sid": account_sid, "origination_uuid": channel_uuid,
+                 "origination_caller_id_number": caller_id_number,
+                 "origination_caller_id_name": caller_id_name, "originate_timeout": timeout}
+        merged = {k: v for k, v in named.items() if v is not None}
+        merged.update(variables)
+        return cls(list(endpoints), merged, socket=controller)
+
     def _legs(self, for_api: bool) -> str:
         legs = [e if isinstance(e, Endpoint) else Endpoint(str(e)) for e in self.endpoints]
         if not legs:

@@ -71,3 +71,14 @@ def test_call_sid_is_found_in_a_background_jobs_command_arg():
     request = OriginateRequest(["user/1000"], {"cpaas_call_sid": "CAabc123", "x": "y"}, socket="127.0.0.1:8084")
     assert call_sid_of_originate(request.argument()) == "CAabc123"
     assert call_sid_of_originate("error/user_busy &park") is None
+
+
+def test_for_call_names_the_identity_variables_once():
+    request = OriginateRequest.for_call(["sofia/gateway/trunk/+15551234567"], call_sid="CA1", account_sid="AC1",
+                                        controller="127.0.0.1:8084", channel_uuid="u-1", caller_id_number="+15550000",
+                                        timeout=30, ignore_early_media="true")
+    variables, _ = parse_global_vars(separate_blank(request.argument())[0])
+    assert variables == {"cpaas_call_sid": "CA1", "cpaas_account_sid": "AC1", "origination_uuid": "u-1",
+                         "origination_caller_id_number": "+15550000", "originate_timeout": "30",
+                         "ignore_early_media": "true"}
+    assert request.app_token() == "'&socket(127.0.0.1:8084 async full)'"
