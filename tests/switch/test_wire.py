@@ -78,3 +78,16 @@ def test_commands_refuse_line_breaks_that_would_inject_a_second_command():
     raw = encode_command("sendmsg", {"call-command": "execute", "execute-app-name": "playback"}, body="a\nb")
     assert raw == (b"sendmsg\ncall-command: execute\nexecute-app-name: playback\n"
                    b"content-type: text/plain\ncontent-length: 3\n\na\nb")
+
+
+@pytest.mark.parametrize("name", ["03-execute-playback-speak-sleep", "07-conference", "11-misc-filter-nixevent-log-exit"])
+def test_single_header_reads_agree_with_the_full_decode(name):
+    for frame in load_trace(name):
+        if frame.header("Content-Type") != "text/event-plain":
+            continue
+        full = parse_event(frame.body).headers
+        lazy = parse_event(frame.body)
+        for key, value in full.items():
+            assert lazy.get(key) == value, (key, frame.raw[:80])
+        assert lazy.get("No-Such-Header") is None
+        assert lazy.body == parse_event(frame.body).body
