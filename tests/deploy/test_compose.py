@@ -1,6 +1,7 @@
 """docker/compose.yml against the Compose Specification schema, and the stack it describes."""
 import importlib.resources
 import json
+import re
 import shutil
 import subprocess
 from pathlib import Path
@@ -68,11 +69,14 @@ def test_long_running_services_have_health_checks_and_data_lives_in_volumes(comp
     assert {"pgdata", "recordings", "redisdata", "miniodata", "fsconf", "fsconf2"} <= set(compose["volumes"])
 
 
-def test_freeswitch_runs_a_public_image_on_the_config_rendered_from_our_templates(compose):
+def test_freeswitch_runs_alpines_package_on_the_config_rendered_from_our_templates(compose):
     services = compose["services"]
+    dockerfile = (ROOT / "docker/freeswitch/Dockerfile").read_text()
+    assert "apk add --no-cache freeswitch freeswitch-flite" in dockerfile
+    assert "RUN check-freeswitch-modules /usr/share/cpaas/modules.conf.xml /usr/lib/freeswitch/mod" in dockerfile
     for node, conf in (("freeswitch", "fsconf"), ("freeswitch2", "fsconf2")):
         service = services[node]
-        assert "ghcr.io/patrickbaus/freeswitch-docker:1.10.12" in service["image"]
+        assert service["build"]["dockerfile"] == "docker/freeswitch/Dockerfile"
         config_dir = service["command"][service["command"].index("-conf") + 1]
         assert f"{conf}:{config_dir}:ro" in service["volumes"]
         assert services[conf]["command"][:3] == ["python", "-m", "cpaas.config.freeswitch"]
@@ -144,3 +148,17 @@ def test_docker_compose_accepts_the_file(tmp_path):
     result = subprocess.run(["docker", "compose", "-f", str(COMPOSE), "--env-file", str(env), "--profile", "cluster",
                              "config", "--quiet"], capture_output=True, text=True, timeout=60)
     assert result.returncode == 0, result.stderr
+
+
+def test_the_image_build_refuses_a_freeswitch_without_our_modules(tmp_path):
+    conf = ROOT / "freeswitch_conf/autoload_configs/modules.conf.xml"
+    check = ["sh", str(ROOT / "docker/freeswitch/check-modules.sh"), str(conf), str(tmp_path)]
+    modules = re.findall(r'<load module="(\w+)"', conf.read_text())
+    for module in modules:
+        (tmp_path / f"{module}.so").touch()
+    assert subprocess.run(check, capture_output=True, text=True, timeout=30).returncode == 0
+    (tmp_path / "mod_flite.so").unlink()
+    (tmp_path / "mod_http_cache.so").unlink()
+    result = subprocess.run(check, capture_output=True, text=True, timeout=30)
+    assert result.returncode == 1
+    assert result.stderr.split(":")[-1].split() == ["mod_http_cache", "mod_flite"]

@@ -28,13 +28,27 @@ def test_the_console_script_is_cpaas_cli_main():
     assert scripts["cpaas"] == "cpaas.cli:main"
 
 
-def test_everything_the_dockerfile_copies_exists():
-    for instruction in dockerfile_instructions("COPY"):
-        if instruction.startswith("--from"):
-            continue
+@pytest.mark.parametrize("dockerfile,context", [
+    ("docker/Dockerfile", "."), ("docker/freeswitch/Dockerfile", "."),
+    ("docker/kannel/Dockerfile", "docker/kannel"), ("docker/kamailio/Dockerfile", "docker/kamailio"),
+])
+def test_everything_each_dockerfile_copies_exists_in_its_build_context(dockerfile, context):
+    copies = [line.split(None, 1)[1] for line in (ROOT / dockerfile).read_text().splitlines()
+              if line.startswith("COPY ") and "--from" not in line]
+    assert copies
+    for instruction in copies:
         *sources, _ = instruction.split()
         for source in sources:
-            assert (ROOT / source).exists(), source
+            assert (ROOT / context / source).exists(), f"{dockerfile}: {source}"
+
+
+def test_compose_builds_each_image_from_the_context_its_dockerfile_expects():
+    contexts = {name: (s["build"]["context"], s["build"].get("dockerfile", "Dockerfile"))
+                for name, s in COMPOSE["services"].items() if "build" in s}
+    assert contexts["api"] == ("..", "docker/Dockerfile")
+    assert contexts["freeswitch"] == ("..", "docker/freeswitch/Dockerfile")
+    assert contexts["kannel"] == ("kannel", "Dockerfile")
+    assert contexts["kamailio"] == ("kamailio", "Dockerfile")
 
 
 def test_the_default_command_serves_app_app_with_gunicorn_and_gevent():
