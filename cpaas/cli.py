@@ -76,3 +76,4 @@ def controller(ctx):
 
 # subcommands (one add_command line per module that provides a command group)
 import cpaas.commands.admin  # noqa: E402,F401  (registers db, accounts, numbers)
+import cpaas.commands.sms  # noqa: E402,F401

@@ -7,7 +7,7 @@ import redis
 from flask import Flask
 from flask_smorest import Api
 
-from cpaas.api import context, docs, errors
+from cpaas.api import context, docs, errors, gateways
 from cpaas.api import twilio as twilio_dialect
 from cpaas.config import Settings, load_settings
 from cpaas.models import Database
@@ -40,6 +40,7 @@ def create_app(settings: Settings | None = None, *, database: Database | None = 
     errors.install(app, renderers)
     context.install(app)
     app.register_blueprint(docs.blp)
+    app.register_blueprint(gateways.blp)
 
     @app.get("/health")
     def health():

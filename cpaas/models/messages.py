@@ -28,6 +28,15 @@ DIRECTIONS = ("inbound", "outbound-api", "outbound-reply", "outbound-call")
 _ORDER = {QUEUED: 0, SENDING: 1, SENT: 2, DELIVERED: 3, UNDELIVERED: 3, FAILED: 3, RECEIVED: 3}
 
 
+def statuses_before(status: str) -> tuple[str, ...]:
+    """The statuses a message may move to `status` from: every earlier, not yet final one.
+
+    Used as a compare-and-set condition (`UPDATE … WHERE status IN (…)`) so a worker and a
+    delivery report racing on one message can never move it backwards.
+    """
+    return tuple(s for s in MESSAGE_STATUSES if s not in FINAL_STATUSES and _ORDER[s] < _ORDER[status])
+
+
 class Message(Timestamps, Base):
     __tablename__ = "messages"
 

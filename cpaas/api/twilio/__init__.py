@@ -5,12 +5,12 @@ from flask import Flask, request
 from flask_smorest import Api
 
 from cpaas.api.errors import ErrorRenderers
-from cpaas.api.twilio import accounts, keys, phone_numbers
+from cpaas.api.twilio import accounts, keys, messages, phone_numbers
 from cpaas.api.twilio.auth import require_principal
 from cpaas.api.twilio.errors import render
 
 PREFIX = "/2010-04-01"
-BLUEPRINTS = (accounts.blp, keys.blp, phone_numbers.blp)
+BLUEPRINTS = (accounts.blp, keys.blp, phone_numbers.blp, messages.blp)
 
 
 def register(app: Flask, api: Api, renderers: ErrorRenderers) -> None:
