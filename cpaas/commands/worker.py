@@ -9,7 +9,7 @@ from rq import Queue, Worker
 
 from cpaas.config import Settings
 
-QUEUES = ("webhooks", "sms", "default")
+QUEUES = ("webhooks", "recordings", "sms", "default")
 log = logging.getLogger("cpaas.worker")
 
 
