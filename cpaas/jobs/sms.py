@@ -28,6 +28,7 @@ from cpaas.messaging.gateways.registry import GatewayRegistry, UnknownGateway
 from cpaas.messaging.ratelimit import GatewayThroughput, NumberRateLimiter
 from cpaas.messaging.sender import Deferred, SmsSender
 from cpaas.models import Account, Message, PhoneNumber
+from cpaas.models.messages import SENDING, SENT
 from cpaas.services import messages
 from cpaas.services.errors import DomainError
 from cpaas.services.webhooks import WebhookRequest, record_attempt
@@ -94,7 +95,7 @@ def send(message_sid: str, attempt: int = 1, number_slot: bool = False, gateway:
     except UnknownGateway as exc:
         return _finish(ctx, message_sid, SendResult.reject(errors.UNKNOWN_ERROR, str(exc)), attempt, gateway)
     with ctx.database.session() as session:
-        messages.transition(session, _callbacks(ctx), message_sid, messages.SENDING)
+        messages.transition(session, _callbacks(ctx), message_sid, SENDING)
         messages.record_gateway(session, message_sid, gateway=chosen.name, send_attempts=attempt)
     outcome = sms.sender.send(outbound, gateway=chosen.name, slot_booked=gateway_slot)
     if isinstance(outcome, Deferred):
@@ -110,7 +111,7 @@ def _finish(ctx: context.JobContext, message_sid: str, outcome: SendResult, atte
         with ctx.database.session() as session:
             if outcome.provider_id:
                 messages.record_gateway(session, message_sid, provider_id=outcome.provider_id)
-            messages.transition(session, callbacks, message_sid, messages.SENT)
+            messages.transition(session, callbacks, message_sid, SENT)
         for scheduled in outcome.scheduled_reports:
             _queue(ctx).enqueue_in(timedelta(seconds=scheduled.delay), apply_report, asdict(scheduled.report),
                                    description=f"report {message_sid}")
