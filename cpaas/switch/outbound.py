@@ -37,6 +37,9 @@ from cpaas.switch.wire import Event, Reply
 
 log = logging.getLogger("cpaas.switch")
 
+#: What a session itself needs from FreeSWITCH: execute completion and the hang-up.
+SESSION_EVENTS = ("CHANNEL_EXECUTE_COMPLETE", "CHANNEL_HANGUP", "CHANNEL_HANGUP_COMPLETE", "BACKGROUND_JOB")
+
 #: Longer arguments go in a body: FreeSWITCH reads header lines into a fixed-size buffer.
 _MAX_HEADER_ARG = 1024
 
@@ -124,8 +127,15 @@ class ChannelSession(EslProtocol):
         if reply.headers.get("Control") != "full":
             log.warning("%s: socket is not in 'full' mode; api/bgapi on this session will fail", self.label)
 
-    def setup(self, myevents: bool = True, linger: bool | int = True) -> dict[str, str]:
-        """connect, myevents and linger written together: one round trip before the call's flow starts."""
+    def setup(self, myevents: bool = True, linger: bool | int = True,
+              only_events: tuple[str, ...] | None = None) -> dict[str, str]:
+        """connect, myevents, linger (and filters) written together: one round trip before the flow starts.
+
+        only_events: ask FreeSWITCH to send just these Event-Names (`filter Event-Name X`, OR-ed),
+        e.g. CHANNEL_EXECUTE_COMPLETE, CHANNEL_HANGUP, CHANNEL_HANGUP_COMPLETE, BACKGROUND_JOB, DTMF:
+        a verb then costs one or two frames instead of a dozen. The three events this
+        session needs for execute and hang-up are always added.
+        """
         commands = ["connect"]
         if myevents:
             commands.append("myevents")
@@ -133,6 +143,9 @@ class ChannelSession(EslProtocol):
             commands.append("linger")
         elif linger:
             commands.append(f"linger {int(linger)}")
+        if only_events:
+            wanted = dict.fromkeys((*SESSION_EVENTS, *only_events))
+            commands.extend(f"filter Event-Name {name}" for name in wanted)
         replies = self.send_pipelined(commands)
         self._take_channel_data(replies[0])
         for command, reply in zip(commands[1:], replies[1:]):
@@ -374,16 +387,19 @@ class OutboundServer:
     `sessions` maps channel uuid -> live ChannelSession, so another greenlet (a live
     redirect arriving on the node listener) can find a call and `interrupt()` it.
     linger: True (until we exit), a number of seconds, or False.
+    only_events: see ChannelSession.setup (None: every event of the channel).
     """
 
     def __init__(self, handler, host: str = "127.0.0.1", port: int = 8084, *, command_timeout: float = 5.0,
-                 myevents: bool = True, linger: bool | int = True, backlog: int = 1024):
+                 myevents: bool = True, linger: bool | int = True, only_events: tuple[str, ...] | None = None,
+                 backlog: int = 1024):
         self.handler = handler
         self.host = host
         self.port = port
         self.command_timeout = command_timeout
         self.myevents = myevents
         self.linger = linger
+        self.only_events = only_events
         self.sessions: dict[str, ChannelSession] = {}
         self._server = StreamServer((host, port), self._handle, backlog=backlog)
 
@@ -410,7 +426,7 @@ class OutboundServer:
         sock.setsockopt(gevent.socket.IPPROTO_TCP, gevent.socket.TCP_NODELAY, 1)
         session = ChannelSession(sock, address, command_timeout=self.command_timeout)
         try:
-            session.setup(self.myevents, self.linger)
+            session.setup(self.myevents, self.linger, self.only_events)
         except EslError as exc:
             log.warning("%s: outbound socket set-up failed: %s", session.label, exc)
             session.finish()

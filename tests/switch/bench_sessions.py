@@ -27,6 +27,7 @@ def main() -> None:
     parser.add_argument("--calls", type=int, default=200)
     parser.add_argument("--verbs", type=int, default=5)
     parser.add_argument("--speed", type=float, default=50)
+    parser.add_argument("--filter", action="store_true", help="only_events: execute/hang-up events only")
     parser.add_argument("--tone-ms", type=int, default=200, help="length of each playback (sandbox time)")
     args = parser.parse_args()
 
@@ -55,7 +56,8 @@ def main() -> None:
             if len(finished) == args.calls:
                 all_done.set()
 
-    server = OutboundServer(flow, "127.0.0.1", 0, command_timeout=30).start()
+    server = OutboundServer(flow, "127.0.0.1", 0, command_timeout=30,
+                            only_events=("CHANNEL_EXECUTE_COMPLETE",) if args.filter else None).start()
     sandbox = start_sandbox(controller=f"127.0.0.1:{server.port}", speed=args.speed)
     rss_before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     conn = EslConnection("127.0.0.1", sandbox.port, sandbox.password, command_timeout=30)

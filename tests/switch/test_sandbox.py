@@ -148,6 +148,29 @@ def test_interrupt_breaks_an_endless_playback(rig):
     assert result.interrupted is True
 
 
+def test_event_filter_keeps_only_the_events_a_flow_needs(rig):
+    calls, server, _sandbox, conn = rig
+    names = []
+
+    def flow(session):
+        session.on("*", lambda event: names.append(event.name))
+        session.execute("answer")
+        played = session.execute("playback", "tone_stream://%(1000,0,440);loops=1")
+        info = session.hangup()
+        gevent.sleep(0.05)  # let the dispatcher hand over the last events
+        return played.response, info.cause
+
+    server.only_events = ("DTMF",)
+    try:
+        outcome = calls.expect(flow)
+        _originate(conn, "loopback/esl-out/default")
+        assert outcome.get(timeout=10) == ("FILE PLAYED", "NORMAL_CLEARING")
+    finally:
+        server.only_events = None
+    assert names and set(names) <= {"CHANNEL_EXECUTE_COMPLETE", "CHANNEL_HANGUP", "CHANNEL_HANGUP_COMPLETE"}
+    assert "CHANNEL_EXECUTE" not in names and "CHANNEL_STATE" not in names
+
+
 def test_node_listener_sees_call_status_control_events_and_failed_originates(rig, redis_url):
     _calls, _server, sandbox, _conn = rig
     node = FreeSwitchNode("sandbox", "127.0.0.1", sandbox.port, sandbox.password)
