@@ -15,7 +15,6 @@ import statistics
 import time
 import uuid
 
-import gevent
 from gevent.event import Event as GEvent
 
 from cpaas.switch import ChannelHangup, EslConnection, OriginateRequest, OutboundServer
