@@ -61,12 +61,19 @@ class SmsStack:
                 raise AssertionError(f"{sid} is {message.status}, expected one of {statuses}{self.worker_log()}")
             time.sleep(0.1)
 
-    def callbacks_for(self, path: str, sid: str, count: int, timeout: float = 15.0):
-        """The first `count` status callbacks about `sid`, each checked to be signed with the account's token."""
+    def callbacks_for(self, path: str, sid: str, count: int | None = None, until: str | None = None,
+                      timeout: float = 15.0):
+        """The status callbacks about `sid`: the first `count`, or all up to the one saying `until`;
+        each is checked to be signed with the account's token."""
         deadline = time.monotonic() + timeout
         while True:
             got = [r for r in self.webhooks.received(path) if r.form.get("MessageSid") == sid]
-            if len(got) >= count:
+            statuses = [r.form.get("MessageStatus") for r in got]
+            if until in statuses:
+                got = got[:statuses.index(until) + 1]
+                break
+            if count is not None and len(got) >= count:
+                got = got[:count]
                 break
             if time.monotonic() > deadline:
                 raise AssertionError(f"{len(got)}/{count} callbacks for {sid}: {[r.form for r in got]}"
