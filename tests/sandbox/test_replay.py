@@ -1,0 +1,60 @@
+"""Replay the real FreeSWITCH 1.10 transcripts against the sandbox (see replay.py for what is compared)."""
+from __future__ import annotations
+
+import threading
+
+import pytest
+
+from tests.sandbox.replay import Replayer, connect_to
+
+INBOUND = ["01-auth-api-bgapi", "01b-auth-wrong-password", "01c-command-before-auth",
+           "02-originate-loopback-park-kill", "02b-originate-ringing-progress", "03-execute-playback-speak-sleep",
+           "04-dtmf-play-and-get-digits", "05-record", "09-event-json", "09b-event-xml",
+           "11-misc-filter-nixevent-log-exit", "11b-myevents-uuid-inbound"]
+
+
+def _assert_clean(report):
+    assert not report.problems, "\n".join(report.problems)
+
+
+@pytest.mark.parametrize("trace", INBOUND)
+def test_inbound_trace_replays_frame_by_frame(sandbox, trace):
+    report = Replayer(trace, connect_to(sandbox.host, sandbox.port)).run()
+    _assert_clean(report)
+    assert report.compared_frames >= 3
+
+
+def _replay_with_controller(sandbox, controller, control_trace, outbound_traces):
+    """The control connection originates calls into `loopback/esl-out`; each one connects to our
+    controller socket, which replays the matching outbound-mode transcript."""
+    reports = {}
+    done = threading.Event()
+
+    def handler_for(name):
+        def handle(conn):
+            reports[name] = Replayer(name, None).run(sock=conn)
+            if len(reports) == len(outbound_traces):
+                done.set()
+        return handle
+    for name in outbound_traces:
+        controller.expect(handler_for(name))
+    control = Replayer(control_trace, connect_to(sandbox.host, sandbox.port)).run()
+    assert done.wait(30), f"outbound sessions finished: {sorted(reports)}; errors {controller.errors}"
+    return control, reports
+
+
+def test_greenswitch_inbound_and_outbound_traces(sandbox, controller):
+    control, reports = _replay_with_controller(sandbox, controller, "12-greenswitch-inbound",
+                                               ["12b-greenswitch-outbound"])
+    _assert_clean(control)
+    _assert_clean(reports["12b-greenswitch-outbound"])
+    assert reports["12b-greenswitch-outbound"].compared_events >= 8
+
+
+def test_outbound_socket_traces_with_their_control_connection(sandbox, controller):
+    names = ["08-outbound-socket-linger", "08b-outbound-socket-nolinger-remote-hangup",
+             "08c-outbound-socket-exit", "08e-outbound-socket-linger-timeout"]
+    control, reports = _replay_with_controller(sandbox, controller, "08d-outbound-socket-control", names)
+    _assert_clean(control)
+    for name in names:
+        _assert_clean(reports[name])
