@@ -1,0 +1,220 @@
+"""Recordings: list, fetch and delete per account and per call (Basic auth), and their media as WAV
+or MP3 (public, as Twilio serves media by default: a recording sid is 128 random bits)."""
+from __future__ import annotations
+
+from datetime import datetime, time, timedelta, timezone
+
+from flask import Response, current_app, redirect, send_file, stream_with_context
+from flask.views import MethodView
+from flask_smorest import Blueprint
+from marshmallow import ValidationError, fields
+
+from cpaas.api.context import db_session
+from cpaas.api.twilio.auth import account_in_path
+from cpaas.api.twilio.errors import TwilioError, from_domain
+from cpaas.api.twilio.paging import PageParams, paginate
+from cpaas.api.twilio.schemas import Rfc2822, TwilioBool, TwilioResource, page_schema
+from cpaas.models import Recording
+from cpaas.services import recordings as service
+from cpaas.services.errors import DomainError
+from cpaas.storage import storage_for, storage_options
+
+PREFIX = "/2010-04-01/Accounts/<string:account_sid>"
+blp = Blueprint("recordings", __name__, url_prefix=PREFIX, description="Call recordings")
+# Nested, so the dialect's authentication (which matches the top-level blueprint names) does not
+# apply to media: Twilio serves recording media without credentials unless told otherwise.
+media_blp = Blueprint("media", __name__, description="Recording media (no authentication)")
+
+
+def _uri(r: Recording) -> str:
+    return f"/2010-04-01/Accounts/{r.account_sid}/Recordings/{r.sid}.json"
+
+
+class RecordingSchema(TwilioResource):
+    account_sid = fields.String()
+    api_version = fields.Constant(service.API_VERSION)
+    call_sid = fields.String(allow_none=True)
+    conference_sid = fields.String(allow_none=True)
+    date_created = Rfc2822()
+    date_updated = Rfc2822()
+    start_time = Rfc2822()
+    duration = fields.Function(lambda r: "-1" if r.duration is None else str(r.duration))
+    sid = fields.String()
+    price = fields.Constant(None)
+    price_unit = fields.Constant("USD")
+    status = fields.String()
+    channels = fields.Integer()
+    source = fields.String()
+    error_code = fields.Integer(allow_none=True)
+    uri = fields.Function(_uri)
+    encryption_details = fields.Constant(None)
+    subresource_uris = fields.Function(lambda r: {
+        "add_on_results": f"/2010-04-01/Accounts/{r.account_sid}/Recordings/{r.sid}/AddOnResults.json",
+        "transcriptions": f"/2010-04-01/Accounts/{r.account_sid}/Recordings/{r.sid}/Transcriptions.json"})
+    media_url = fields.Function(lambda r: service.recording_url(current_app.extensions["cpaas.settings"], r))
+    track = fields.Constant("both")
+
+
+RecordingPageSchema = page_schema("recordings", RecordingSchema)
+
+
+class TwilioDate(fields.Field):
+    """`YYYY-MM-DD` or `YYYY-MM-DDTHH:MM:SSZ` (what the SDKs send even for a date) -> (UTC datetime, whole day?).
+    A value at exactly midnight is taken as a day, since that is how a date arrives from the SDKs."""
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        text = str(value).strip()
+        try:
+            if len(text) == 10:
+                return datetime.fromisoformat(text).replace(tzinfo=timezone.utc), True
+            moment = datetime.fromisoformat(text.replace("Z", "+00:00"))
+        except ValueError:
+            raise ValidationError("must be YYYY-MM-DD or YYYY-MM-DDTHH:MM:SSZ") from None
+        moment = moment.replace(tzinfo=moment.tzinfo or timezone.utc).astimezone(timezone.utc)
+        return moment, moment.time() == time(0)
+
+
+class RecordingListParams(PageParams):
+    date_created = TwilioDate(data_key="DateCreated")
+    date_created_before = TwilioDate(data_key="DateCreated<")
+    date_created_after = TwilioDate(data_key="DateCreated>")
+    call_sid = fields.String(data_key="CallSid")
+    conference_sid = fields.String(data_key="ConferenceSid")
+    include_soft_deleted = TwilioBool(data_key="IncludeSoftDeleted", load_default=False)
+
+
+def _filters(params: dict) -> dict:
+    """DateCreated is one UTC day; DateCreated< and > (sent as `<=`/`>=`) are inclusive, a day counting whole."""
+    filters = {"include_deleted": params["include_soft_deleted"], "conference_sid": params.get("conference_sid")}
+    if "date_created" in params:
+        filters["created_on"] = params["date_created"][0]
+    if "date_created_before" in params:
+        moment, whole_day = params["date_created_before"]
+        # Twilio's times have whole seconds: "on or before 08:15:30" includes 08:15:30.9.
+        filters["created_before"] = moment + (timedelta(days=1) if whole_day else timedelta(seconds=1)) \
+            - timedelta(microseconds=1)
+    if "date_created_after" in params:
+        filters["created_after"] = params["date_created_after"][0]
+    return filters
+
+
+def _domain(action):
+    try:
+        return action()
+    except service.MediaUnavailable as exc:
+        raise TwilioError(503, 20503, exc.message) from None
+    except DomainError as exc:
+        raise from_domain(exc) from None
+
+
+def _storage():
+    """One storage client per app, made on first use (boto3 clients are thread-safe)."""
+    extensions = current_app.extensions
+    if "cpaas.storage" not in extensions:
+        extensions["cpaas.storage"] = storage_for(extensions["cpaas.settings"])
+        extensions["cpaas.storage_options"] = storage_options()
+    return extensions["cpaas.storage"], extensions["cpaas.storage_options"]
+
+
+def _list(account_sid: str, params: dict, call_sid: str | None):
+    account = account_in_path(account_sid)
+    query = service.recordings_query(account.sid, call_sid=call_sid or params.get("call_sid"), **_filters(params))
+    return paginate(db_session(), query, Recording, params, "recordings", lambda r: r)
+
+
+def _delete(account_sid: str, sid: str, call_sid: str | None = None) -> None:
+    account = account_in_path(account_sid)
+    recording = _domain(lambda: service.find_recording(db_session(), account.sid, sid, call_sid))
+    _domain(lambda: service.delete_recording(_storage()[0], recording))
+    current_app.logger.info("%s %s: recording deleted", recording.call_sid, recording.sid)
+
+
+@blp.route("/Recordings.json")
+class Recordings(MethodView):
+    @blp.arguments(RecordingListParams, location="query")
+    @blp.response(200, RecordingPageSchema)
+    def get(self, params, account_sid):
+        """List the account's recordings"""
+        return _list(account_sid, params, None)
+
+
+@blp.route("/Recordings/<string:sid>.json")
+class RecordingResource(MethodView):
+    @blp.response(200, RecordingSchema)
+    def get(self, account_sid, sid):
+        """Fetch a recording"""
+        account = account_in_path(account_sid)
+        return _domain(lambda: service.find_recording(db_session(), account.sid, sid))
+
+    @blp.response(204)
+    def delete(self, account_sid, sid):
+        """Delete a recording and its media"""
+        _delete(account_sid, sid)
+
+
+@blp.route("/Calls/<string:call_sid>/Recordings.json")
+class CallRecordings(MethodView):
+    @blp.arguments(RecordingListParams, location="query")
+    @blp.response(200, RecordingPageSchema)
+    def get(self, params, account_sid, call_sid):
+        """List a call's recordings"""
+        return _list(account_sid, params, call_sid)
+
+
+@blp.route("/Calls/<string:call_sid>/Recordings/<string:sid>.json")
+class CallRecordingResource(MethodView):
+    @blp.response(200, RecordingSchema)
+    def get(self, account_sid, call_sid, sid):
+        """Fetch one of a call's recordings"""
+        account = account_in_path(account_sid)
+        return _domain(lambda: service.find_recording(db_session(), account.sid, sid, call_sid))
+
+    @blp.response(204)
+    def delete(self, account_sid, call_sid, sid):
+        """Delete one of a call's recordings and its media"""
+        _delete(account_sid, sid, call_sid)
+
+
+def _media(account_sid: str, sid: str, fmt: str) -> Response:
+    # No credentials here: the account in the path must still own the recording.
+    recording = _domain(lambda: service.find_recording(db_session(), account_sid, sid))
+    storage, options = _storage()
+    source = _domain(lambda: service.media_source(storage, options, recording, fmt))
+    if isinstance(source, service.RedirectMedia):
+        return redirect(source.url, code=302)
+    if isinstance(source, service.FileMedia):
+        return send_file(source.path, mimetype=source.content_type, conditional=True,
+                         download_name=f"{sid}.{fmt}", max_age=0)
+    response = Response(stream_with_context(source.chunks), mimetype=source.content_type)
+    if source.length is not None:
+        response.content_length = source.length
+    return response
+
+
+_MEDIA_DOC = {"security": [], "responses": {"200": {"description": "The audio",
+                                                    "content": {"audio/x-wav": {}, "audio/mpeg": {}}},
+                                            "302": {"description": "Redirect to a short-lived storage URL"}}}
+
+
+@media_blp.route("/Recordings/<string:sid>.wav")
+@media_blp.doc(**_MEDIA_DOC)
+def media_wav(account_sid, sid):
+    """Download a recording as WAV"""
+    return _media(account_sid, sid, "wav")
+
+
+@media_blp.route("/Recordings/<string:sid>.mp3")
+@media_blp.doc(**_MEDIA_DOC)
+def media_mp3(account_sid, sid):
+    """Download a recording as MP3"""
+    return _media(account_sid, sid, "mp3")
+
+
+@media_blp.route("/Recordings/<string:sid>")
+@media_blp.doc(**_MEDIA_DOC)
+def media_default(account_sid, sid):
+    """Download a recording (WAV, what a RecordingUrl without extension returns)"""
+    return _media(account_sid, sid, "wav")
+
+
+blp.register_blueprint(media_blp)

@@ -1,0 +1,168 @@
+"""The Twilio Recordings resource driven by the official SDK; media downloaded as WAV and MP3."""
+from datetime import timedelta
+
+import pytest
+import requests
+from twilio.base.exceptions import TwilioRestException
+
+from cpaas.models import new_sid
+from tests.recordings.audio import assert_mp3_lasts, wav_facts
+
+RECORDING_KEYS = {"account_sid", "api_version", "call_sid", "conference_sid", "date_created", "date_updated",
+                  "start_time", "duration", "sid", "price", "price_unit", "status", "channels", "source",
+                  "error_code", "uri", "encryption_details", "subresource_uris", "media_url", "track"}
+
+
+def _download(url: str, tmp_path, seconds: float, **kwargs):
+    """GET the media without credentials and check it is audio of the right length."""
+    response = requests.get(url, timeout=10, **kwargs)
+    assert response.status_code == 200, response.text
+    if url.endswith(".mp3"):
+        assert response.headers["Content-Type"] == "audio/mpeg"
+        assert_mp3_lasts(response.content, seconds)
+    else:
+        assert response.headers["Content-Type"] in ("audio/x-wav", "audio/wav")
+        facts = wav_facts(response.content, tmp_path)
+        assert (facts.rate, facts.channels, facts.width, facts.seconds) == (8000, 1, 2, seconds)
+    return response
+
+
+@pytest.mark.parametrize("backend", ["local", "s3"])
+def test_round_trip_download_as_wav_and_mp3_then_delete(api, backend, tmp_path):
+    stack = api(backend)
+    account = stack.account()
+    client = stack.client(account)
+    call_sid = new_sid("CA")
+    sid = stack.recording(account, 4.0, call_sid=call_sid)
+
+    # Served from the engine's file while the job has not run yet.
+    assert client.recordings(sid).fetch().status == "processing"
+    _download(stack.media(account.sid, sid, ".wav"), tmp_path, 4.0)
+    _download(stack.media(account.sid, sid, ".mp3"), tmp_path, 4.0)
+
+    assert stack.store(sid)["status"] == "completed"
+    assert stack.stored_keys() == [f"{account.sid}/{sid}.mp3", f"{account.sid}/{sid}.wav"]
+    fetched = client.recordings(sid).fetch()
+    assert (fetched.status, fetched.duration, fetched.channels, fetched.call_sid) == ("completed", "4", 1, call_sid)
+    assert [r.sid for r in client.calls(call_sid).recordings.list()] == [sid]
+    assert client.calls(call_sid).recordings(sid).fetch().sid == sid
+    _download(stack.media(account.sid, sid, ".wav"), tmp_path, 4.0)
+    _download(stack.media(account.sid, sid, ".mp3"), tmp_path, 4.0)
+    _download(stack.media(account.sid, sid, ""), tmp_path, 4.0)  # RecordingUrl as handed out: the WAV
+
+    assert client.recordings(sid).delete() is True
+    assert stack.stored_keys() == []
+    with pytest.raises(TwilioRestException) as missing:
+        client.recordings(sid).fetch()
+    assert (missing.value.status, missing.value.code) == (404, 20404)
+    assert requests.get(stack.media(account.sid, sid, ".mp3"), timeout=10).status_code == 404
+    assert client.recordings.list() == []
+    assert [r.status for r in client.recordings.list(include_soft_deleted=True)] == ["deleted"]
+
+
+def test_s3_media_can_redirect_to_a_short_lived_presigned_url(api, monkeypatch, tmp_path):
+    monkeypatch.setenv("RECORDING_MEDIA_REDIRECT", "true")
+    monkeypatch.setenv("RECORDING_URL_EXPIRES", "60")
+    stack = api("s3")
+    account = stack.account()
+    sid = stack.recording(account, 2.0)
+    stack.store(sid)
+    response = requests.get(stack.media(account.sid, sid, ".mp3"), allow_redirects=False, timeout=10)
+    assert response.status_code == 302
+    location = response.headers["Location"]
+    assert location.startswith(f"{stack.s3.url}/{stack.bucket}/recordings/{account.sid}/{sid}.mp3?")
+    assert "Expires=60" in location or "X-Amz-Expires=60" in location
+    _download(stack.media(account.sid, sid, ".mp3"), tmp_path, 2.0)  # following it gets the audio
+
+
+def test_recording_json_is_twilios_shape(api):
+    stack = api()
+    account = stack.account()
+    sid = stack.recording(account, 3.0)
+    stack.store(sid)
+    body = requests.get(f"{stack.url}/2010-04-01/Accounts/{account.sid}/Recordings/{sid}.json",
+                        auth=account.auth, timeout=10).json()
+    assert set(body) == RECORDING_KEYS
+    assert body["sid"] == sid and body["account_sid"] == account.sid and body["api_version"] == "2010-04-01"
+    assert (body["duration"], body["channels"], body["source"], body["status"]) == ("3", 1, "RecordVerb",
+                                                                                   "completed")
+    assert body["start_time"] == "Mon, 23 Nov 2026 08:00:05 +0000"
+    assert body["date_created"].endswith("+0000") and body["error_code"] is None
+    assert body["uri"] == f"/2010-04-01/Accounts/{account.sid}/Recordings/{sid}.json"
+    assert body["media_url"] == f"{stack.settings.public_base_url}/2010-04-01/Accounts/{account.sid}/Recordings/{sid}"
+    account_body = requests.get(f"{stack.url}/2010-04-01/Accounts/{account.sid}.json", auth=account.auth,
+                                timeout=10).json()
+    assert account_body["subresource_uris"]["recordings"] == f"/2010-04-01/Accounts/{account.sid}/Recordings.json"
+
+
+def test_another_account_sees_nothing(api):
+    stack = api()
+    owner, stranger = stack.account("Owner"), stack.account("Stranger")
+    call_sid = new_sid("CA")
+    sid = stack.recording(owner, 1.0, call_sid=call_sid)
+    client = stack.client(stranger)
+    with pytest.raises(TwilioRestException) as fetch:
+        client.recordings(sid).fetch()
+    assert fetch.value.status == 404
+    with pytest.raises(TwilioRestException) as delete:
+        client.recordings(sid).delete()
+    assert delete.value.status == 404
+    assert client.recordings.list() == [] and client.calls(call_sid).recordings.list() == []
+    # The stranger's credentials on the owner's URL, and the owner's recording under the stranger's path.
+    response = requests.get(f"{stack.url}/2010-04-01/Accounts/{owner.sid}/Recordings/{sid}.json",
+                            auth=stranger.auth, timeout=10)
+    assert response.status_code == 404
+    assert requests.get(stack.media(stranger.sid, sid, ".wav"), timeout=10).status_code == 404
+    assert stack.client(owner).recordings(sid).fetch().status == "processing"
+
+
+def test_json_needs_credentials_media_does_not(api):
+    stack = api()
+    account = stack.account()
+    sid = stack.recording(account, 1.0)
+    response = requests.get(f"{stack.url}/2010-04-01/Accounts/{account.sid}/Recordings/{sid}.json", timeout=10)
+    assert (response.status_code, response.json()["code"]) == (401, 20003)
+    assert requests.get(f"{stack.url}/2010-04-01/Accounts/{account.sid}/Recordings.json",
+                        timeout=10).status_code == 401
+    assert requests.get(stack.media(account.sid, sid, ".wav"), timeout=10).status_code == 200
+    assert requests.get(stack.media(account.sid, "RE" + "0" * 32, ".wav"), timeout=10).status_code == 404
+
+
+def test_lists_filter_and_page(api):
+    stack = api()
+    account = stack.account()
+    client = stack.client(account)
+    first_call, second_call = new_sid("CA"), new_sid("CA")
+    on_first = [stack.recording(account, 1.0, call_sid=first_call) for _ in range(3)]
+    on_second = stack.recording(account, 1.0, call_sid=second_call)
+
+    assert sorted(r.sid for r in client.calls(first_call).recordings.list()) == sorted(on_first)
+    assert [r.sid for r in client.recordings.list(call_sid=second_call)] == [on_second]
+    paged = list(client.recordings.stream(page_size=2))
+    assert sorted(r.sid for r in paged) == sorted(on_first + [on_second])
+    first_page = client.recordings.page(page_size=2)
+    second_page = first_page.next_page()
+    assert len(list(first_page)) == 2 and len(list(second_page)) == 2 and second_page.next_page() is None
+
+    today = client.recordings(on_second).fetch().date_created
+    assert len(client.recordings.list(date_created=today)) == 4
+    assert len(client.recordings.list(date_created_before=today)) == 4
+    assert len(client.recordings.list(date_created_after=today)) == 4
+    assert client.recordings.list(date_created=today + timedelta(days=1)) == []
+    assert client.recordings.list(date_created_after=today + timedelta(seconds=5)) == []
+    assert client.recordings.list(date_created_before=today - timedelta(days=1)) == []
+    bad = requests.get(f"{stack.url}/2010-04-01/Accounts/{account.sid}/Recordings.json?DateCreated=yesterday",
+                       auth=account.auth, timeout=10)
+    assert (bad.status_code, bad.json()["code"]) == (400, 20001)
+
+
+def test_a_failed_recording_keeps_serving_its_wav(api, tmp_path):
+    stack = api("s3", S3_ENDPOINT_URL="http://127.0.0.1:9")  # nothing listens on the discard port
+    account = stack.account()
+    sid = stack.recording(account, 2.0)
+    outcome = stack.store(sid)  # outside RQ there are no retries left: the first failure is final
+    assert outcome == {"status": "failed", "error_code": 16100}
+    fetched = stack.client(account).recordings(sid).fetch()
+    assert (fetched.status, fetched.error_code) == ("failed", 16100)
+    _download(stack.media(account.sid, sid, ".wav"), tmp_path, 2.0)
+    _download(stack.media(account.sid, sid, ".mp3"), tmp_path, 2.0)
