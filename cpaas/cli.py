@@ -3,9 +3,15 @@ from __future__ import annotations
 
 import sys
 
-import click
+if len(sys.argv) > 1 and sys.argv[1] in ("controller", "sandbox"):
+    # gevent processes: patch before anything imports socket/ssl users (requests, redis).
+    from gevent import monkey
 
-from cpaas.config import SettingsError, load_settings
+    monkey.patch_all()
+
+import click  # noqa: E402
+
+from cpaas.config import SettingsError, load_settings  # noqa: E402
 
 
 class _Context:

@@ -3,7 +3,12 @@ from __future__ import annotations
 
 from flask import Flask, current_app, g
 
+import redis
+
+from cpaas.config import Settings
+from cpaas.services.calls import CallEvents
 from cpaas.services.rate_limit import RateLimiter
+from cpaas.services.routing import Router
 
 
 def db_session():
@@ -16,6 +21,25 @@ def db_session():
 
 def rate_limiter() -> RateLimiter:
     return current_app.extensions["cpaas.rate_limiter"]
+
+
+def settings() -> Settings:
+    return current_app.extensions["cpaas.settings"]
+
+
+def redis_client() -> redis.Redis:
+    return current_app.extensions["cpaas.redis"]
+
+
+def router() -> Router:
+    router = current_app.extensions.get("cpaas.router")
+    if router is None:
+        router = current_app.extensions["cpaas.router"] = Router(settings())
+    return router
+
+
+def call_events() -> CallEvents:
+    return CallEvents(redis_client(), settings().webhook_retry_intervals)
 
 
 def install(app: Flask) -> None:

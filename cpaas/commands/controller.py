@@ -8,7 +8,8 @@ import signal
 def serve(settings) -> None:
     from gevent import monkey
 
-    monkey.patch_all()  # before requests/redis/sqlite sockets are made: one greenlet per call
+    if not monkey.is_module_patched("socket"):  # cpaas/cli.py patches first when run as `cpaas controller`
+        monkey.patch_all()
     import gevent
 
     from cpaas.voice.controller import Controller

@@ -70,6 +70,9 @@ class Settings:
     #: Seconds between webhook retries (timeouts, connection errors, 5xx); the count is the retry limit.
     webhook_retry_intervals: tuple[int, ...]
     log_level: str
+    #: Per-account call limits: originates per second (more wait in `queued`, in order) and live calls.
+    account_calls_per_second: int
+    account_max_concurrent_calls: int
     #: FreeSWITCH TTS engine for Say, and Twilio voice names -> that engine's voices ("*" is the fallback).
     tts_engine: str
     tts_voices: dict
@@ -199,6 +202,8 @@ def _read(env: _Reader) -> Settings:
         webhook_timeout=env.float("WEBHOOK_TIMEOUT", 15.0, 0, 120),
         webhook_retry_intervals=env.int_list("WEBHOOK_RETRY_INTERVALS", (5, 30, 120, 600, 1800), 0, 86400),
         log_level=env.choice("LOG_LEVEL", "info", ("debug", "info", "warning", "error")).upper(),
+        account_calls_per_second=env.int("ACCOUNT_CALLS_PER_SECOND", 10, 1, 100000),
+        account_max_concurrent_calls=env.int("ACCOUNT_MAX_CONCURRENT_CALLS", 100, 1, 1000000),
         tts_engine=env.str("TTS_ENGINE", "flite"),
         tts_voices=env.mapping("TTS_VOICES", "man=kal woman=slt alice=slt *=kal"),
     )

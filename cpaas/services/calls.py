@@ -13,7 +13,10 @@ import redis
 from sqlalchemy.orm import Session
 
 from cpaas.jobs.webhooks import enqueue
-from cpaas.models import Account, Call, status_for_hangup, utcnow
+from cpaas.models import Account, Call, PhoneNumber, status_for_hangup, utcnow
+from cpaas.services.call_queue import enqueue_call, send_command, withdraw_call
+from cpaas.services.errors import InvalidParameter
+from cpaas.services.phone_numbers import numbers_query, to_e164
 from cpaas.services.webhooks import WebhookRequest
 
 log = logging.getLogger("cpaas.calls")
@@ -127,3 +130,96 @@ def _rfc2822(moment: datetime) -> str:
     from email.utils import format_datetime
 
     return format_datetime(moment)
+
+
+# ---- creating and changing calls (API side) ---------------------------------------------------
+
+CANCELABLE = ("queued", "initiated", "ringing")
+
+
+@dataclass
+class NewCall:
+    to: str | None
+    from_: str | None
+    url: str | None = None
+    twiml: str | None = None
+    method: str = "POST"
+    fallback_url: str | None = None
+    fallback_method: str = "POST"
+    status_callback: str | None = None
+    status_callback_method: str = "POST"
+    status_callback_events: tuple[str, ...] = ()
+    timeout: int = 60
+    time_limit: int | None = None
+    send_digits: str | None = None
+    record: bool = False
+    recording_status_callback: str | None = None
+
+
+def create_call(session: Session, redis_client: redis.Redis, router, account: Account, request: NewCall) -> Call:
+    """Validate, write the row `queued`, and queue it for a controller to dial."""
+    if not request.to:
+        raise InvalidParameter("A 'To' phone number is required.", reason="to_required", field="To")
+    if not request.from_:
+        raise InvalidParameter("A 'From' phone number is required.", reason="from_required", field="From")
+    if not request.url and not request.twiml:
+        raise InvalidParameter("Url or Twiml is required.", reason="url_required", field="Url")
+    route = router.route(request.to, None)  # InvalidParameter (invalid_number) or NoRoute
+    to = request.to if request.to.lower().startswith(("sip:", "sips:", "client:")) else to_e164(request.to, field="To")
+    try:
+        from_ = to_e164(request.from_, field="From")
+    except InvalidParameter:
+        raise InvalidParameter(f"The 'From' phone number {request.from_} is not a valid phone number.",
+                               reason="invalid_from", field="From") from None
+    owned = session.scalars(numbers_query(account.sid).where(PhoneNumber.phone_number == from_)).first()
+    if owned is None:
+        raise InvalidParameter(f"The source phone number provided, {from_}, is not yet verified for your account.",
+                               reason="from_not_owned", field="From")
+    events = " ".join(e for e in request.status_callback_events if e in CALLBACK_EVENT.values() or e == "completed")
+    call = Call(account_sid=account.sid, direction="outbound-api", to=to, from_=from_, status="queued",
+                url=request.url, twiml=request.twiml, method=request.method.upper(),
+                fallback_url=request.fallback_url, fallback_method=request.fallback_method.upper(),
+                status_callback=request.status_callback, status_callback_method=request.status_callback_method.upper(),
+                status_callback_events=events or "completed", timeout=request.timeout, time_limit=request.time_limit,
+                send_digits=request.send_digits, record=request.record,
+                recording_status_callback=request.recording_status_callback, phone_number_sid=owned.sid)
+    session.add(call)
+    session.flush()
+    session.commit()  # the dispatcher may dial it at once: the row must be visible first
+    enqueue_call(redis_client, account.sid, call.sid)
+    log.info("%s queued: %s -> %s via %s", call.sid, from_, to, route.endpoint)
+    return call
+
+
+def update_call(session: Session, redis_client: redis.Redis, call_events: CallEvents, call: Call, *,
+                url: str | None = None, method: str | None = None, twiml: str | None = None,
+                status: str | None = None, status_callback: str | None = None,
+                status_callback_method: str | None = None) -> Call:
+    """A live redirect, a hang-up or a cancel; a finished call raises InvalidParameter(not_modifiable)."""
+    if status_callback is not None:
+        call.status_callback = status_callback
+    if status_callback_method is not None:
+        call.status_callback_method = status_callback_method.upper()
+    if (url or twiml or status) and call.is_finished:
+        raise InvalidParameter("Call is not in-progress. Cannot redirect.", reason="not_modifiable", field="Status")
+    if status in ("canceled", "completed") and call.status in CANCELABLE and call.node is None:
+        if withdraw_call(redis_client, call.account_sid, call.sid):
+            call_events.apply(session, call, Progress("ended", utcnow(), hangup_cause="ORIGINATOR_CANCEL",
+                                                      canceled_by_api=True))
+            return call
+        session.refresh(call)  # a dispatcher took it meanwhile: it now has a node to send the command to
+    if status == "canceled":
+        if call.status not in CANCELABLE:
+            raise InvalidParameter("Only a queued or ringing call can be canceled.", reason="not_modifiable",
+                                   field="Status")
+        send_command(redis_client, call.node or "", call.sid, "cancel")
+    elif status == "completed":
+        send_command(redis_client, call.node or "", call.sid, "hangup")
+    elif url or twiml:
+        if call.status in CANCELABLE:  # not answered yet: it will run the new document when it is
+            call.url, call.method, call.twiml = url or call.url, (method or call.method).upper(), twiml
+        else:
+            send_command(redis_client, call.node or "", call.sid, "redirect", url=url, method=(method or "POST"),
+                         twiml=twiml)
+    call.date_updated = utcnow()
+    return call

@@ -7,7 +7,7 @@ import logging
 from cpaas.models import Call, utcnow
 from cpaas.services.phone_numbers import number_for_inbound
 from cpaas.switch.outbound import ChannelSession, OutboundServer
-from cpaas.switch.wire import Event
+from cpaas.voice.dispatcher import Dispatcher
 from cpaas.voice.env import VoiceEnv
 from cpaas.voice.listener import NodeListener
 from cpaas.voice.session import CallSession
@@ -23,16 +23,19 @@ class Controller:
         settings = env.settings
         self.server = OutboundServer(self.handle_channel, host or settings.controller_host,
                                      settings.controller_port if port is None else port)
-        self.listeners = [NodeListener(node, env, on_control=self.on_control) for node in settings.esl_nodes]
+        self.listeners = [NodeListener(node, env) for node in settings.esl_nodes]
         self.flows: dict[str, TwimlFlow] = {}  # call sid -> flow running here
+        self.dispatcher = Dispatcher(env, self.listeners, self.flows)
 
     def start(self) -> "Controller":
         self.server.start()
         for listener in self.listeners:
             listener.start()
+        self.dispatcher.start()
         return self
 
     def stop(self) -> None:
+        self.dispatcher.stop()
         self.server.stop()
         for listener in self.listeners:
             listener.stop()
@@ -45,8 +48,9 @@ class Controller:
 
     def handle_channel(self, channel: ChannelSession) -> None:
         call_sid = channel.variable("cpaas_call_sid")
+        send_digits = None
         if call_sid:
-            first = self._originated(call_sid)
+            first, send_digits = self._originated(call_sid)
         elif channel.variable("cpaas_direction") == "inbound":
             call_sid, first = self._inbound(channel)
         else:
@@ -55,9 +59,12 @@ class Controller:
             return
         if first is None:
             return
-        flow = TwimlFlow(CallSession(channel, call_sid), call_sid, self.env)
+        session = CallSession(channel, call_sid)
+        flow = TwimlFlow(session, call_sid, self.env)
         self.flows[call_sid] = flow
         try:
+            if send_digits:
+                session.send_digits(send_digits)
             flow.run(first)
         finally:
             self.flows.pop(call_sid, None)
@@ -67,11 +74,11 @@ class Controller:
             call = session.get(Call, call_sid)
             if call is None:
                 log.warning("%s: no such call; hanging up", call_sid)
-                return None
+                return None, None
             if call.twiml:
-                return InlineDocument(call.twiml)
+                return InlineDocument(call.twiml), call.send_digits
             return DocumentRequest(call.url, call.method, fallback_url=call.fallback_url,
-                                   fallback_method=call.fallback_method)
+                                   fallback_method=call.fallback_method), call.send_digits
 
     def _inbound(self, channel: ChannelSession):
         to, from_ = channel.variable("cpaas_to", ""), channel.variable("cpaas_from", "")
@@ -101,18 +108,3 @@ class Controller:
         log.info("%s: inbound call from %s to %s", call_sid, from_, to)
         return call_sid, DocumentRequest(call.url, call.method, fallback_url=call.fallback_url,
                                          fallback_method=call.fallback_method)
-
-    # ---- live updates ----------------------------------------------------------------------
-
-    def on_control(self, event: Event) -> None:
-        """A redirect for a call running here (sent by an API process with sendevent)."""
-        call_sid = event.get("cpaas-call-sid")
-        flow = self.flows.get(call_sid or "")
-        if flow is None:
-            return
-        if event.get("cpaas-action") == "redirect":
-            if event.body:
-                flow.redirect(InlineDocument(event.body))
-            else:
-                flow.redirect(DocumentRequest(event.get("cpaas-url", ""), event.get("cpaas-method", "POST"),
-                                              purpose="redirect"))

@@ -1,5 +1,5 @@
-"""NodeListener: one inbound ESL connection per FreeSWITCH node, turning channel events into
-call status (and status callbacks), and delivering live-call updates to the flows running here."""
+"""NodeListener: one inbound ESL connection per FreeSWITCH node, turning channel events into call
+status (and status callbacks) and conference events into Conference/Participant rows."""
 from __future__ import annotations
 
 import logging
@@ -11,7 +11,6 @@ from cpaas.config import FreeSwitchNode
 from cpaas.models import Call, Conference, Participant
 from cpaas.services.calls import Progress
 from cpaas.services.conferences import ConferenceEvents
-from cpaas.switch.commands import CONTROL_SUBCLASS
 from cpaas.switch.inbound import EslConnection
 from cpaas.switch.originate import call_sid_of_originate
 from cpaas.switch.wire import Event
@@ -34,17 +33,15 @@ def event_time(event: Event) -> datetime:
 
 
 class NodeListener:
-    def __init__(self, node: FreeSwitchNode, env: VoiceEnv, on_control=None):
+    def __init__(self, node: FreeSwitchNode, env: VoiceEnv):
         self.node = node
         self.env = env
-        self.on_control = on_control
         self.conference_events = ConferenceEvents(env.redis, env.settings.webhook_retry_intervals)
         self.connection = EslConnection.for_node(node)
         for name in CHANNEL_EVENTS:
             self.connection.register_handle(name, self._on_channel_event)
-        self.connection.register_handle(CONTROL_SUBCLASS, self._on_control)
         self.connection.register_handle(CONFERENCE_SUBCLASS, self._on_conference)
-        self.connection.subscribe(*CHANNEL_EVENTS, "CUSTOM", CONTROL_SUBCLASS, CONFERENCE_SUBCLASS)
+        self.connection.subscribe(*CHANNEL_EVENTS, "CUSTOM", CONFERENCE_SUBCLASS)
 
     def start(self) -> "NodeListener":
         self.connection.start()
@@ -121,12 +118,6 @@ class NodeListener:
                 self.conference_events.member_left(session, conference, participant)
             else:
                 self.conference_events.member_muted(session, conference, participant, action == "mute-member")
-
-    # ---- live updates from API processes -------------------------------------------------
-
-    def _on_control(self, event: Event) -> None:
-        if self.on_control is not None:
-            self.on_control(event)
 
 
 def _int(value: str | None) -> int | None:

@@ -40,6 +40,10 @@ class TwimlFlow:
 
     # ---- live updates ------------------------------------------------------------------
 
+    def redirect_to(self, url: str | None, method: str, twiml: str | None = None) -> None:
+        self.redirect(InlineDocument(twiml) if twiml else DocumentRequest(url or "", method.upper(),
+                                                                           purpose="redirect"))
+
     def redirect(self, source: DocumentRequest | InlineDocument) -> None:
         """From another greenlet: stop what the call is doing and run `source` next."""
         log.info("%s: live update -> %s", self.call_sid, getattr(source, "url", "inline TwiML"))

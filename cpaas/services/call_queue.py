@@ -1,0 +1,42 @@
+"""How API processes hand calls to the controllers, through Redis, never blocking on a call.
+
+- New outbound calls wait in a per-account FIFO (`calls:queue:<AC>`); a controller's dispatcher
+  releases them in order within the account's calls-per-second and concurrency limits.
+- Commands for a live call (hang up, cancel, redirect) go to the list of the node that holds it
+  (`calls:commands:<node>`), which that node's controller consumes. A list, not pub/sub: a
+  command sent while the controller reconnects waits instead of being lost.
+"""
+from __future__ import annotations
+
+import json
+
+import redis
+
+ACCOUNTS = "calls:accounts"
+WAKE = "calls:wake"  # a dispatcher blocks on it between rounds
+
+
+def queue_key(account_sid: str) -> str:
+    return f"calls:queue:{account_sid}"
+
+
+def commands_key(node: str) -> str:
+    return f"calls:commands:{node}"
+
+
+def enqueue_call(client: redis.Redis, account_sid: str, call_sid: str) -> None:
+    pipe = client.pipeline()
+    pipe.rpush(queue_key(account_sid), call_sid)
+    pipe.sadd(ACCOUNTS, account_sid)
+    pipe.rpush(WAKE, 1)
+    pipe.ltrim(WAKE, 0, 99)
+    pipe.execute()
+
+
+def withdraw_call(client: redis.Redis, account_sid: str, call_sid: str) -> bool:
+    """Take a queued call back before it is dialled; False if a dispatcher already took it."""
+    return client.lrem(queue_key(account_sid), 1, call_sid) > 0
+
+
+def send_command(client: redis.Redis, node: str, call_sid: str, action: str, **fields) -> None:
+    client.rpush(commands_key(node), json.dumps({"call_sid": call_sid, "action": action, **fields}))

@@ -1,0 +1,103 @@
+"""Outbound calls made with the official twilio SDK, dialled by the controller on the sandbox switch."""
+import time
+
+import pytest
+from twilio.base.exceptions import TwilioRestException
+from twilio.request_validator import RequestValidator
+
+from tests.support.voice import twilio_client
+
+
+def test_call_runs_its_document_and_reports_progress_in_order(stack, api, caller, webhooks):
+    client = twilio_client(api.url, caller)
+    url = webhooks.twiml("/voice", '<Response><Gather action="/menu"><Say>Enter your code then hash</Say>'
+                                   '</Gather></Response>')
+    webhooks.twiml("/menu", "<Response><Say>Goodbye</Say></Response>")
+    status = webhooks.reply("/status")
+    call = client.calls.create(to="+15557650123", from_="+15551230000", url=url, status_callback=status,
+                               status_callback_event=["initiated", "ringing", "answered", "completed"])
+    assert call.status == "queued" and call.direction == "outbound-api" and call.sid.startswith("CA")
+
+    menu = webhooks.wait_for("/menu")[0]
+    assert (menu.form["Digits"], menu.form["FinishedOnKey"]) == ("1234", "#")
+    assert menu.form["Direction"] == "outbound-api" and menu.form["CallSid"] == call.sid
+
+    callbacks = webhooks.wait_for("/status", count=4)
+    assert [c.form["CallStatus"] for c in callbacks] == ["initiated", "ringing", "in-progress", "completed"]
+    assert [c.form["SequenceNumber"] for c in callbacks] == ["0", "1", "2", "3"]
+    for callback in callbacks:
+        assert RequestValidator(caller.token).validate(callback.url, callback.form,
+                                                       callback.headers["X-Twilio-Signature"])
+    fetched = client.calls(call.sid).fetch()
+    assert fetched.status == "completed" and int(fetched.duration) >= 2
+    assert int(callbacks[-1].form["CallDuration"]) == int(fetched.duration)
+    assert fetched.start_time <= fetched.end_time
+
+
+def test_busy_and_no_route(stack, api, caller, webhooks):
+    client = twilio_client(api.url, caller)
+    status = webhooks.reply("/status")
+    call = client.calls.create(to="+15557650486", from_="+15551230000", url=webhooks.twiml("/v", "<Response/>"),
+                               status_callback=status)
+    done = webhooks.wait_for("/status")[0]
+    assert done.form["CallStatus"] == "busy" and done.form["CallDuration"] == "0"
+    assert client.calls(call.sid).fetch().status == "busy"
+    assert webhooks.received("/v") == []
+
+
+def test_create_validation_uses_twilio_codes(stack, api, caller):
+    client = twilio_client(api.url, caller)
+    cases = [dict(to="+15557650000", from_="+15559999999", url="http://127.0.0.1:9/x"),  # not our number
+             dict(to="12", from_="+15551230000", url="http://127.0.0.1:9/x"),
+             dict(to="+15557650000", from_="+15551230000")]
+    for kwargs, code in zip(cases, (21210, 21211, 21205)):
+        with pytest.raises(TwilioRestException) as excinfo:
+            client.calls.create(**kwargs)
+        assert (excinfo.value.status, excinfo.value.code) == (400, code)
+    assert client.calls.list() == []
+
+
+def test_live_redirect_then_hang_up(stack, api, caller, webhooks):
+    client = twilio_client(api.url, caller)
+    url = webhooks.twiml("/long", '<Response><Play loop="0">http://127.0.0.1:9/never.wav</Play>'
+                                  '<Pause length="600"/></Response>')
+    webhooks.twiml("/redirected", '<Response><Pause length="600"/></Response>')
+    call = client.calls.create(to="+15557650000", from_="+15551230000", url=url)
+    webhooks.wait_for("/long")
+    stack.wait_call(lambda c: c.sid == call.sid and c.status == "in-progress")
+    time.sleep(0.3)
+    client.calls(call.sid).update(url=webhooks.url + "/redirected", method="POST")
+    redirected = webhooks.wait_for("/redirected")[0]
+    assert redirected.form["CallSid"] == call.sid and redirected.form["CallStatus"] == "in-progress"
+
+    client.calls(call.sid).update(status="completed")
+    assert stack.finished_call(call.sid).status == "completed"
+    with pytest.raises(TwilioRestException) as excinfo:
+        client.calls(call.sid).update(url=webhooks.url + "/redirected")
+    assert excinfo.value.code == 21220
+
+
+def test_cancel_a_ringing_call(stack, api, caller, webhooks):
+    client = twilio_client(api.url, caller)
+    call = client.calls.create(to="+15557650480", from_="+15551230000", url=webhooks.twiml("/v", "<Response/>"))
+    stack.wait_call(lambda c: c.sid == call.sid and c.status == "ringing")
+    client.calls(call.sid).update(status="canceled")
+    assert stack.finished_call(call.sid).status == "canceled"
+    assert webhooks.received("/v") == []
+
+
+def test_list_and_filter_calls(stack, api, caller, webhooks):
+    client = twilio_client(api.url, caller)
+    url = webhooks.twiml("/v", "<Response><Hangup/></Response>")
+    sids = [client.calls.create(to=to, from_="+15551230000", url=url).sid
+            for to in ("+15557650001", "+15557650002", "+15557650486")]
+    for sid in sids:
+        stack.finished_call(sid)
+    assert {c.sid for c in client.calls.list(page_size=2)} == set(sids)
+    assert [c.sid for c in client.calls.list(to="+15557650002")] == [sids[1]]
+    assert [c.sid for c in client.calls.list(status="busy")] == [sids[2]]
+    today = time.strftime("%Y-%m-%d", time.gmtime())
+    tomorrow = time.strftime("%Y-%m-%d", time.gmtime(time.time() + 86400))
+    assert len(client.calls.list(start_time_after=today)) == 3  # dialling started for all, the busy one too
+    assert client.calls.list(start_time_after=tomorrow) == []
+    assert len(client.calls.list(start_time_before=tomorrow, end_time_after=today)) == 3
