@@ -83,3 +83,5 @@ def controller(ctx):
 # subcommands (one add_command line per module that provides a command group)
 import cpaas.commands.admin  # noqa: E402,F401  (registers db, accounts, numbers)
 import cpaas.commands.sms  # noqa: E402,F401
+from cpaas.sandbox.cli import sandbox  # noqa: E402
+main.add_command(sandbox)
