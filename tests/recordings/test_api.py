@@ -166,3 +166,48 @@ def test_a_failed_recording_keeps_serving_its_wav(api, tmp_path):
     assert (fetched.status, fetched.error_code) == ("failed", 16100)
     _download(stack.media(account.sid, sid, ".wav"), tmp_path, 2.0)
     _download(stack.media(account.sid, sid, ".mp3"), tmp_path, 2.0)
+
+
+def test_storage_down_answers_503_and_deletes_nothing(api, tmp_path):
+    stack = api("s3")
+    account = stack.account()
+    sid = stack.recording(account, 1.0)
+    stack.store(sid)
+    # A second API process on the same database whose S3 endpoint is unreachable.
+    outage = api("s3", S3_BUCKET=stack.bucket, S3_ENDPOINT_URL="http://127.0.0.1:9")
+    response = requests.get(outage.media(account.sid, sid, ".wav"), timeout=30)
+    assert (response.status_code, response.json()["code"]) == (503, 20503)
+    with pytest.raises(TwilioRestException) as delete:
+        outage.client(account).recordings(sid).delete()
+    assert delete.value.status == 503
+    assert stack.client(account).recordings(sid).fetch().status == "completed"
+    assert stack.stored_keys() == [f"{account.sid}/{sid}.mp3", f"{account.sid}/{sid}.wav"]
+
+
+def test_deleting_while_processing_removes_the_file_and_the_job_stores_nothing(api):
+    stack = api("s3")
+    account = stack.account()
+    sid = stack.recording(account, 1.0)
+    local = stack.settings.recordings_dir / f"{sid}.wav"
+    assert stack.client(account).recordings(sid).delete() is True
+    assert not local.exists()
+    assert stack.store(sid) == {"status": "deleted"}
+    assert stack.stored_keys() == []
+
+
+def test_a_delete_that_lands_during_the_upload_wins(api):
+    from cpaas.models import Recording
+    from cpaas.services.recordings import store_media
+    from cpaas.storage import storage_for
+
+    stack = api("s3")
+    account = stack.account()
+    sid = stack.recording(account, 1.0)
+    with stack.database.session() as session:
+        recording = session.get(Recording, sid)  # the job has read the row ...
+        with stack.database.session() as api_session:  # ... when the API marks it deleted
+            api_session.get(Recording, sid).status = "deleted"
+        assert store_media(session, storage_for(stack.settings), recording) is False
+    assert stack.stored_keys() == []
+    with stack.database.session() as session:
+        assert session.get(Recording, sid).status == "deleted"
