@@ -13,6 +13,7 @@ from dotenv import dotenv_values
 
 from cpaas.config import load_settings
 from cpaas.config.freeswitch import load_freeswitch_settings, render
+from cpaas.messaging.config import load_messaging_config
 from tests.deploy.conftest import ROOT
 
 COMPOSE = ROOT / "docker" / "compose.yml"
@@ -129,10 +130,21 @@ def test_the_example_env_renders_a_freeswitch_tree_for_the_compose_node(compose,
     env["S3_BUCKET"] = "recordings"  # compose's default for ${S3_BUCKET:-recordings}
     env["FREESWITCH_NODES"] = f"esl://:{env['FREESWITCH_ESL_PASSWORD']}@freeswitch:8021#fs1"
     load_settings(env, dotenv=None)
+    load_messaging_config(env)  # the Kannel gateway of the example matches docker/kannel/kannel.conf
     settings = load_freeswitch_settings(env, dotenv=None)
     render(settings, tmp_path, ROOT)
     assert settings.trunk("carrier").register and settings.controller == "controller:8084"
     assert (tmp_path / "dialplan/cpaas_inbound.xml").read_text().count("controller:8084 async full") == 1
+
+
+def test_the_example_env_gives_the_product_and_kannel_the_same_kannel_credentials(compose):
+    env = dotenv_values(ROOT / "docker/env.example")
+    assert env["SMS_GATEWAY_KANNEL_USERNAME"] == env["KANNEL_SENDSMS_USERNAME"]
+    assert env["SMS_GATEWAY_KANNEL_PASSWORD"] == env["KANNEL_SENDSMS_PASSWORD"]
+    assert env["SMS_GATEWAY_KANNEL_CALLBACK_TOKEN"] == env["KANNEL_CALLBACK_TOKEN"]
+    assert env["SMS_GATEWAY_KANNEL_URL"] == "http://kannel-smsbox:13013/cgi-bin/sendsms"
+    assert "kannel-smsbox" in compose["services"]
+    assert "sendsms-port = 13013" in (ROOT / "docker/kannel/kannel.conf").read_text()
 
 
 def has_docker_compose():
