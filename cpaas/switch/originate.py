@@ -27,15 +27,23 @@ _LEG_FORBIDDEN = set(",'\"\\|") | _NEVER
 _BLANK = None  # the api's argument split (cleanup with no delimiter)
 
 
-def _escape_level(text: str, delim: str | None) -> str:
-    """Inverse of one `cleanup_separated_string(text, delim)` (plus its tokenizer)."""
+def _escape_level(text: str, delim: str | None, escape_delim: bool = True) -> str:
+    """Inverse of one `cleanup_separated_string(text, delim)` (and its tokenizer), escaping only
+    what that level would consume: quotes, the delimiter, blanks at the blank level, and a
+    backslash only where what follows it would otherwise read as an escape."""
+    blank = delim is _BLANK
+    # a backslash before any of these (as written out) would start an escape sequence
+    escaping = set("'\"\\nrts") | ({delim} if delim else set()) | ({" "} if blank else set())
     out = []
-    for ch in text:
-        if ch in "\\'\"" or (delim is not None and ch == delim):
+    for i, ch in enumerate(text):
+        if ch == "'":
+            out.append("\\'")
+        elif ch == "\\":
+            following = text[i + 1:i + 2]
+            out.append("\\\\" if not following or following in escaping else "\\")
+        elif ch == delim and escape_delim:
             out.append("\\" + ch)
-        elif ch == "\t":
-            out.append("\\t")
-        elif ch == " " and delim is _BLANK:
+        elif blank and ch == " ":
             out.append("\\s")
         else:
             out.append(ch)
@@ -49,7 +57,8 @@ def _escape_value_level(text: str) -> str:
         return "\\s" * len(text)
     lead = len(text) - len(text.lstrip(" "))
     trail = len(text) - len(text.rstrip(" "))
-    return "\\s" * lead + _escape_level(core, "=") + "\\s" * trail
+    # the `=` split keeps everything after the first `=`, so `=` needs no escape here
+    return "\\s" * lead + _escape_level(core, "=", escape_delim=False) + "\\s" * trail
 
 
 def escape_global_value(value, for_api: bool) -> str:

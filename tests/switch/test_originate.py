@@ -82,3 +82,17 @@ def test_for_call_names_the_identity_variables_once():
                          "origination_caller_id_number": "+15550000", "originate_timeout": "30",
                          "ignore_early_media": "true"}
     assert request.app_token() == "'&socket(127.0.0.1:8084 async full)'"
+
+
+@pytest.mark.parametrize("value", ["\\ x", "a\\", "\\\\", "\\'", "x\\,y", "\\s", "\\ ", "a\\=b", "''", "' '", "\\\\,"])
+def test_backslashes_next_to_escapes_round_trip(value):
+    request = OriginateRequest(["user/1000"], {"v": value})
+    variables, _ = parse_global_vars(separate_blank(request.argument())[0])
+    assert variables == {"v": value}
+    bridge_vars, _ = parse_global_vars(request.dial_string())
+    assert bridge_vars == {"v": value}
+
+
+def test_plain_values_are_written_as_people_write_them():
+    request = OriginateRequest(["user/1000"], {"a": "John Doe", "b": "x=y", "c": 'say "hi"', "d": "1, 2"})
+    assert request.argument() == '{a=John\\sDoe,b=x=y,c=say\\s"hi",d=1\\,\\s2}user/1000 &park()'
