@@ -9,7 +9,7 @@ DIALPLAN_README = (ROOT / "dialplan" / "README.md").read_text()
 
 
 def settings_read_by_the_renderer():
-    source = (ROOT / "cpaas" / "config" / "freeswitch.py").read_text()
+    source = "\n".join(p.read_text() for p in (ROOT / "cpaas" / "config" / "freeswitch").glob("*.py"))
     names = set(re.findall(r'"((?:SIP|RTP|FREESWITCH)_[A-Z_]+)"', source))
     names |= {"SIP_TRUNK_<NAME>_" + suffix for suffix in re.findall(r'key \+ "([A-Z_]+)"', source)}
     return names
