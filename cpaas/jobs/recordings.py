@@ -27,11 +27,13 @@ class RecordingNotStored(Exception):
 
 
 def enqueue_store(connection: redis.Redis, settings: Settings, recording_sid: str):
-    """Queue the storing of a recording the engine has finished writing (row `processing`, `local_path` set)."""
+    """Queue the storing of a recording the engine has finished writing (row `processing`, `local_path` set).
+    Attempts are spaced by RECORDING_UPLOAD_RETRY_INTERVALS."""
     intervals = storage_options().upload_retry_intervals
     retry = Retry(max=len(intervals), interval=list(intervals)) if intervals else None
-    return Queue(QUEUE, connection=connection).enqueue(store, recording_sid, retry=retry, job_timeout=3600,
-                                                       failure_ttl=7 * 86400, description=f"store {recording_sid}")
+    return Queue(QUEUE, connection=connection).enqueue(
+        store, recording_sid, retry=retry, job_timeout=3600, failure_ttl=7 * 86400,
+        description=f"store {recording_sid} in {settings.storage_backend} storage")
 
 
 def store(recording_sid: str) -> dict:

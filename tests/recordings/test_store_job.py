@@ -4,6 +4,7 @@ import pytest
 import redis
 from twilio.request_validator import RequestValidator
 
+from cpaas.config import load_settings
 from cpaas.jobs.recordings import enqueue_store
 from cpaas.models.migrate import upgrade
 from cpaas.services.recordings import MEDIA_INVALID, STORE_FAILED
@@ -12,7 +13,6 @@ from tests.recordings.rows import processing_recording, wait_for_status
 from tests.support.app import environ_for_tests, make_app, new_account
 from tests.support.servers import free_port
 from tests.support.worker import WorkerProcess
-from cpaas.config import load_settings
 
 RETRIES = "1 1"
 
