@@ -132,6 +132,13 @@ def test_without_trunks_nothing_is_admitted_and_no_proxy_is_trusted(tmp_path):
     assert event_socket["listen-ip"] == "127.0.0.1"
 
 
+def test_rtp_alone_can_be_advertised_behind_nat(tmp_path):
+    render(load_freeswitch_settings({"RTP_EXTERNAL_IP": "203.0.113.9"}, dotenv=None), tmp_path, ROOT)
+    for profile in ("external", "internal"):
+        values = {p.get("name"): p.get("value") for p in parse(tmp_path / f"sip_profiles/{profile}.xml").iter("param")}
+        assert values["ext-rtp-ip"] == "203.0.113.9" and "ext-sip-ip" not in values, profile
+
+
 def test_devices_are_directory_users(rendered):
     users = {u.get("id"): params(u.find("params")) for u in parse(rendered / "directory/cpaas.xml").iter("user")}
     assert users == {"alice": {"password": "correct horse"}}
