@@ -152,7 +152,13 @@ class CallSession:
         return RecordResult(path, duration_ms, terminator, result.interrupted)
 
     def bridge(self, dial_string: str) -> BridgeResult:
-        """Ring the legs of `dial_string` (built by switch.OriginateRequest.dial_string()) and bridge."""
+        """Ring the legs of `dial_string` (built by switch.OriginateRequest.dial_string()) and bridge.
+
+        Whatever happens to the other leg, the caller stays for the rest of the flow: without
+        continue_on_fail FreeSWITCH hangs the caller up when a bridge fails busy.
+        """
+        self.channel.set("continue_on_fail", "true")
+        self.channel.set("hangup_after_bridge", "false")
         result = self._run("bridge", dial_string)
         # last_bridge_* survive from an earlier bridge on this channel; only these describe this one.
         disposition = result.variable("originate_disposition")

@@ -8,6 +8,9 @@ def stack(tmp_path, redis_url):
     voice = VoiceStack(tmp_path, redis_url)
     yield voice
     voice.stop()
+    # pytest shows captured output only when the test failed: the logs of every process involved.
+    print("---- controller ----\n" + voice.controller.output()[-8000:])
+    print("---- sandbox ----\n" + "\n".join(voice.sandbox.log_lines[-60:]))
 
 
 @pytest.fixture

@@ -8,7 +8,10 @@ from __future__ import annotations
 import logging
 from urllib.parse import urljoin
 
-from cpaas.models import Call
+from cpaas.jobs.webhooks import enqueue
+from cpaas.models import Account, Call
+from cpaas.services.calls import voice_params
+from cpaas.services.webhooks import WebhookRequest
 from cpaas.voice.env import VoiceEnv
 from cpaas.voice.session import CallSession
 from cpaas.voice.twiml import verbs as v
@@ -37,6 +40,16 @@ class TwimlFlow:
         """The next document: `url` (relative to the current document; None: the current document)."""
         return DocumentRequest(self.absolute(url) if url else (self.document_url or ""), method.upper(),
                                {k: str(val) for k, val in params.items()}, purpose=purpose)
+
+    def post_after_hangup(self, url: str | None, method: str, purpose: str, **params) -> None:
+        """The caller is gone, but Twilio still requests this action (its reply is ignored): a job."""
+        with self.env.database.session() as session:
+            call = session.get(Call, self.call_sid)
+            request = WebhookRequest(url=self.request(url, method, purpose).url, method=method.upper(),
+                                     params={**voice_params(call), **{k: str(v) for k, v in params.items()}},
+                                     account_sid=call.account_sid, purpose=purpose, resource_sid=call.sid,
+                                     auth_token=session.get(Account, call.account_sid).auth_token)
+        enqueue(self.env.redis, request, self.env.settings.webhook_retry_intervals, order_key=self.call_sid)
 
     # ---- live updates ------------------------------------------------------------------
 

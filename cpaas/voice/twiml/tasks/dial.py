@@ -10,6 +10,7 @@ import gevent
 
 from cpaas.models import Call, utcnow
 from cpaas.services.errors import InvalidParameter
+from cpaas.switch.errors import ChannelHangup
 from cpaas.switch.originate import Endpoint, OriginateRequest
 from cpaas.voice.twiml import verbs as v
 from cpaas.voice.twiml.tasks import conference
@@ -37,17 +38,39 @@ def run(flow, verb: v.Dial):
         flow.session.answer()
     if verb.hangup_on_star:
         flow.session.set_variable("bridge_terminate_key", "*")
-    request = OriginateRequest(endpoints=[leg.endpoint for leg in legs],
-                               variables={"originate_timeout": verb.timeout,
-                                          "execute_on_answer": f"sched_hangup +{verb.time_limit} ALLOTTED_TIMEOUT",
-                                          "ignore_early_media": "ring_ready"})
-    result = flow.session.bridge(request.dial_string())
+    variables = {"originate_timeout": verb.timeout, "ignore_early_media": "ring_ready",
+                 "execute_on_answer": f"sched_hangup +{verb.time_limit} ALLOTTED_TIMEOUT"}
+    if len(legs) == 1:
+        # Global {} values are escaped exactly; per-leg [] values may not hold , ' " \ | (a password might).
+        variables.update(legs[0].endpoint.variables)
+        legs[0].endpoint.variables = {}
+    request = OriginateRequest(endpoints=[leg.endpoint for leg in legs], variables=variables)
+    try:
+        result = flow.session.bridge(request.dial_string())
+    except ChannelHangup:
+        _after_caller_hung_up(flow, verb, legs)
+        raise
     if result.interrupted:
         return None
     answered = next((leg for leg in legs if result.answered and leg.channel_uuid == result.other_uuid), None)
     status = "completed" if answered else _DIAL_STATUS.get(result.hangup_cause or "", "failed")
     duration = _settle_legs(flow, legs, answered, result.hangup_cause)
     return _finish(flow, verb, status, answered.call_sid if answered else None, duration)
+
+
+def _after_caller_hung_up(flow, verb: v.Dial, legs: list[Leg]) -> None:
+    """The caller left mid-dial: the legs end canceled, and the action is still requested."""
+    _settle_legs(flow, legs, None, "ORIGINATOR_CANCEL")
+    if not verb.action:
+        return
+    with flow.env.database.session() as session:
+        children = [session.get(Call, leg.call_sid) for leg in legs]
+        answered = next((c for c in children if c.answer_time is not None), None)
+        status = "completed" if answered else next((c.status for c in children), "canceled")
+        params = {"DialCallStatus": status, "DialCallDuration": answered.duration or 0 if answered else 0}
+        if answered:
+            params["DialCallSid"] = answered.sid
+    flow.post_after_hangup(verb.action, verb.method, "dial-action", **params)
 
 
 def _create_legs(flow, verb: v.Dial) -> list[Leg]:
@@ -78,8 +101,21 @@ def _create_legs(flow, verb: v.Dial) -> list[Leg]:
                 variables["origination_caller_id_number"] = route.caller_id
             if isinstance(noun, v.Sip) and noun.username:
                 variables.update(sip_auth_username=noun.username, sip_auth_password=noun.password or "")
-            legs.append(Leg(child.sid, leg_uuid, Endpoint(route.endpoint, variables)))
+            leg = Leg(child.sid, leg_uuid, Endpoint(route.endpoint, variables))
+            if len(verb.nouns) > 1 and not _per_leg_safe(leg.endpoint):
+                log.warning("%s: <Dial> %s: its credentials cannot be sent with other legs", flow.call_sid, target)
+                flow.env.call_events.fail(session, child, "INVALID_GATEWAY")
+                continue
+            legs.append(leg)
     return legs
+
+
+def _per_leg_safe(endpoint: Endpoint) -> bool:
+    try:
+        endpoint.render(for_api=False)
+        return True
+    except ValueError:
+        return False
 
 
 def _target(noun) -> str:

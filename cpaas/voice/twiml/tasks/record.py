@@ -7,10 +7,7 @@ import logging
 import wave
 from pathlib import Path
 
-from cpaas.jobs.webhooks import enqueue
-from cpaas.models import Account, Call, Recording, new_sid, utcnow
-from cpaas.services.calls import voice_params
-from cpaas.services.webhooks import WebhookRequest
+from cpaas.models import Call, Recording, new_sid, utcnow
 from cpaas.switch.errors import ChannelHangup
 from cpaas.voice.twiml import verbs as v
 
@@ -29,7 +26,8 @@ def run(flow, verb: v.Record):
     except ChannelHangup:
         recording = _keep(flow, verb, sid, path, started)
         if recording is not None and verb.action:
-            _post_action_after_hangup(flow, verb, recording)
+            flow.post_after_hangup(verb.action, verb.method, "record-action", RecordingUrl=recording["url"],
+                                   RecordingDuration=recording["duration"], RecordingSid=sid, Digits="hangup")
         raise
     recording = _keep(flow, verb, sid, path, started)
     if recording is None or result.interrupted:
@@ -69,15 +67,3 @@ def _keep(flow, verb: v.Record, sid: str, path: Path, started) -> dict | None:
     enqueue_store(flow.env.redis, flow.env.settings, sid)
     log.info("%s: recorded %s (%.1fs)", flow.call_sid, sid, seconds)
     return {"url": url, "duration": round(seconds)}
-
-
-def _post_action_after_hangup(flow, verb: v.Record, recording: dict) -> None:
-    """The caller hung up while recording: Twilio still requests the action (its reply is ignored)."""
-    with flow.env.database.session() as session:
-        call = session.get(Call, flow.call_sid)
-        params = {**voice_params(call), "RecordingUrl": recording["url"],
-                  "RecordingDuration": str(recording["duration"]), "Digits": "hangup"}
-        request = WebhookRequest(url=flow.absolute(verb.action), method=verb.method, params=params,
-                                 account_sid=call.account_sid, purpose="record-action", resource_sid=call.sid,
-                                 auth_token=session.get(Account, call.account_sid).auth_token)
-    enqueue(flow.env.redis, request, flow.env.settings.webhook_retry_intervals, order_key=flow.call_sid)

@@ -1,0 +1,110 @@
+"""<Dial> outcomes, callers hanging up mid-verb, and webhooks that fail: nothing is lost, nothing hangs."""
+import pytest
+
+from cpaas.models import Account
+from cpaas.services.phone_numbers import add_number
+
+
+def _number(stack, account, e164, **fields):
+    with stack.database.session() as session:
+        add_number(session, session.get(Account, account.sid), e164, **fields)
+
+
+@pytest.mark.parametrize("dialled,expected", [
+    ("+15557650486", "busy"),
+    ("+15557650480", "no-answer"),
+    ("+15557650503", "failed"),
+])
+def test_dial_that_is_not_answered(stack, webhooks, dialled, expected):
+    account = stack.account()
+    voice = webhooks.twiml("/voice", f'<Response><Dial action="/dialed" timeout="5">{dialled}</Dial></Response>')
+    webhooks.twiml("/dialed", "<Response><Hangup/></Response>")
+    _number(stack, account, "+15557651000", voice_url=voice)
+    stack.inbound_call("+15551230000", "+15557651000")
+    dialed = webhooks.wait_for("/dialed", timeout=30)[0]
+    assert dialed.form["DialCallStatus"] == expected and "DialCallSid" not in dialed.form
+    parent = stack.finished_call(dialed.form["CallSid"])
+    child = stack.wait_call(lambda c: c.parent_call_sid == parent.sid and c.is_finished)
+    assert child.direction == "outbound-dial" and child.to == dialled
+    assert child.status == expected
+
+
+def test_dial_answered_then_far_end_hangs_up(stack, webhooks):
+    account = stack.account()
+    voice = webhooks.twiml("/voice", '<Response><Dial action="/dialed" callerId="+15550001111">'
+                                     '<Number>+15557650199</Number></Dial></Response>')
+    webhooks.twiml("/dialed", "<Response><Say>Call ended</Say></Response>")
+    _number(stack, account, "+15557651001", voice_url=voice)
+    stack.inbound_call("+15551230000", "+15557651001")
+    dialed = webhooks.wait_for("/dialed", timeout=30)[0]
+    assert dialed.form["DialCallStatus"] == "completed"
+    child = stack.finished_call(dialed.form["DialCallSid"])
+    assert child.parent_call_sid == dialed.form["CallSid"] and child.status == "completed"
+    assert child.from_ == "+15550001111"
+    assert int(dialed.form["DialCallDuration"]) >= 4  # the far end hangs up 5 s after answering
+
+
+def test_dial_without_action_continues_the_document(stack, webhooks):
+    account = stack.account()
+    voice = webhooks.twiml("/voice", '<Response><Dial>+15557650486</Dial><Redirect>/after</Redirect></Response>')
+    webhooks.twiml("/after", "<Response><Hangup/></Response>")
+    _number(stack, account, "+15557651002", voice_url=voice)
+    stack.inbound_call("+15551230000", "+15557651002")
+    assert webhooks.wait_for("/after", timeout=30)[0].form["CallStatus"] == "in-progress"
+
+
+def test_caller_hangs_up_during_gather_and_during_dial(stack, webhooks):
+    account = stack.account()
+    gather = webhooks.twiml("/gather", '<Response><Gather timeout="60" action="/never"><Say>Hold on</Say>'
+                                       '</Gather></Response>')
+    dial = webhooks.twiml("/dial", '<Response><Dial action="/dialed" timeout="60">+15557650480</Dial></Response>')
+    webhooks.twiml("/dialed", "<Response/>")
+    status = webhooks.reply("/status")
+    _number(stack, account, "+15557651003", voice_url=gather, status_callback=status)
+    _number(stack, account, "+15557651004", voice_url=dial, status_callback=status)
+    stack.inbound_call("+15551230000", "+15557651003", hangup_after="3s")
+    stack.inbound_call("+15551230001", "+15557651004", hangup_after="3s")
+    calls = {c.form["To"]: c.form for c in webhooks.wait_for("/status", count=2, timeout=30)}
+    assert calls["+15557651003"]["CallStatus"] == "completed" and calls["+15557651004"]["CallStatus"] == "completed"
+    assert webhooks.received("/never") == []
+    child = stack.wait_call(lambda c: c.parent_call_sid == calls["+15557651004"]["CallSid"] and c.is_finished)
+    assert child.status in ("canceled", "no-answer")
+    dialed = webhooks.wait_for("/dialed", timeout=10)[0]  # Twilio posts the dial action even after a hang-up
+    assert dialed.form["DialCallStatus"] in ("canceled", "no-answer")
+
+
+@pytest.mark.parametrize("reply,code", [
+    (None, 11200),                                       # nothing listening
+    ("<Response><Say>unclosed</Response>", 12100),       # not TwiML
+])
+def test_document_failures_record_the_error_and_hang_up(stack, webhooks, reply, code):
+    account = stack.account()
+    url = webhooks.twiml("/bad", reply) if reply else "http://127.0.0.1:9/down"
+    _number(stack, account, "+15557651005", voice_url=url)
+    stack.inbound_call("+15551230000", "+15557651005")
+    call = stack.wait_call(lambda c: c.to == "+15557651005" and c.is_finished)
+    # Hung up before anything answered: failed, with the reason on the row.
+    assert call.error_code == code and call.status == "failed"
+
+
+def test_wrong_content_type_then_fallback_url(stack, webhooks):
+    from tests.support.webhook_server import Reply
+
+    account = stack.account()
+    primary = webhooks.reply("/primary", default=Reply(body="hello", content_type="text/plain"))
+    fallback = webhooks.twiml("/fallback", "<Response><Say>Fallback</Say></Response>")
+    _number(stack, account, "+15557651006", voice_url=primary, voice_fallback_url=fallback)
+    stack.inbound_call("+15551230000", "+15557651006")
+    got = webhooks.wait_for("/fallback")[0]
+    call = stack.finished_call(got.form["CallSid"])
+    assert call.status == "completed" and call.error_code is None
+
+
+def test_reject_busy_never_answers(stack, webhooks):
+    account = stack.account()
+    status = webhooks.reply("/status")
+    _number(stack, account, "+15557651007", voice_url=webhooks.twiml("/v", '<Response><Reject reason="busy"/>'
+                                                                            "</Response>"), status_callback=status)
+    stack.inbound_call("+15551230000", "+15557651007")
+    done = webhooks.wait_for("/status")[0]
+    assert done.form["CallStatus"] == "busy" and done.form["CallDuration"] == "0"
