@@ -19,10 +19,15 @@ class S3Server:
         host, port = self._server.get_host_and_port()
         self.url = f"http://{host}:{port}"
 
+        self._client = None
+
     def client(self):
-        session = boto3.session.Session(aws_access_key_id="testing", aws_secret_access_key="testing",
-                                        region_name="us-east-1")
-        return session.client("s3", endpoint_url=self.url)
+        """The tests' own view of the bucket (one client: making one costs ~0.2 s)."""
+        if self._client is None:
+            session = boto3.session.Session(aws_access_key_id="testing", aws_secret_access_key="testing",
+                                            region_name="us-east-1")
+            self._client = session.client("s3", endpoint_url=self.url)
+        return self._client
 
     def new_bucket(self) -> str:
         name = f"recordings-{uuid.uuid4().hex[:12]}"
