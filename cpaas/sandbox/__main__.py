@@ -11,9 +11,10 @@ def main() -> None:
     parser.add_argument("--password", default="ClueCon")
     parser.add_argument("--controller", default="127.0.0.1:8084")
     parser.add_argument("--speed", type=float, default=1.0)
+    parser.add_argument("--log-level", default="INFO")
     args = parser.parse_args()
     from cpaas.sandbox.cli import serve
-    serve(args.host, args.port, args.password, args.controller, args.speed)
+    serve(args.host, args.port, args.password, args.controller, args.speed, log_level=args.log_level)
 
 
 if __name__ == "__main__":

@@ -26,6 +26,9 @@ CALLSTATE_NUMBERS = {"DOWN": 0, "DIALING": 1, "RINGING": 2, "EARLY": 3, "ACTIVE"
                      "RING_WAIT": 6, "HANGUP": 7, "UNHELD": 8}
 
 _STOP = object()  # wakes an idle loop on hang-up
+# A leg killed while it is being originated gets this long to finish originating (FreeSWITCH
+# processes the kill once the originate returns; a loopback leg usually answers meanwhile).
+KILL_GRACE_SECONDS = 1.0
 
 
 class Command:
@@ -72,6 +75,8 @@ class Channel:
         self.on_reported: list = []   # callbacks(channel) after CHANNEL_HANGUP_COMPLETE
         self.current_app: str | None = None
         self._deferred_cause: str | None = None  # hang-up waiting for the running app to return
+        self.originating = False      # an outbound leg waiting for its far end
+        self.pending_kill: str | None = None     # uuid_kill received while originating
         self.greenlet = None
         self.events_muted = False     # used by the originate of a failed `error/` leg: no events at all
         for key, value in (variables or {}).items():
@@ -335,6 +340,7 @@ class Channel:
     def wait(self, seconds: float, wake_on_dtmf: bool = False, until_answered: bool | str = False) -> str:
         """Wait `seconds` of simulated time; returns timeout, hangup, break, dtmf or answered."""
         deadline = time.monotonic() + self.switch.clock.real(seconds) if seconds != float("inf") else None
+        kill_deadline = None
         while True:
             self._wake.clear()
             if self.ending:
@@ -347,6 +353,12 @@ class Channel:
             if until_answered and (self.answered or (until_answered == "early"
                                                       and self.profile.times["progress_media"])):
                 return "answered"
+            if until_answered and self.pending_kill:
+                if kill_deadline is None:
+                    kill_deadline = time.monotonic() + self.switch.clock.real(KILL_GRACE_SECONDS)
+                if time.monotonic() >= kill_deadline:
+                    return "killed"
+                deadline = kill_deadline if deadline is None else min(deadline, kill_deadline)
             remaining = None if deadline is None else deadline - time.monotonic()
             if remaining is not None and remaining <= 0:
                 return "timeout"
@@ -477,6 +489,7 @@ class Channel:
             self.run_command(item)
 
     def run_command(self, cmd: Command) -> None:
+        log.debug("channel %s: %s %s %s", self.uuid, cmd.kind, cmd.app, cmd.arg)
         if cmd.headers:
             self.fire("PRIVATE_COMMAND", leading=cmd.headers, with_vars=False)
         if cmd.kind == "hangup":

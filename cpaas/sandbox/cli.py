@@ -35,12 +35,12 @@ def sandbox(ctx, host, port, password, controller, speed):
           password or settings.sandbox_password, controller or settings.controller_advertise, speed)
 
 
-def serve(host: str, port: int, password: str, controller: str, speed: float, ready_fd: int | None = None) -> None:
+def serve(host: str, port: int, password: str, controller: str, speed: float, log_level: str = "INFO") -> None:
     from gevent import monkey
     if not monkey.is_module_patched("socket"):
         monkey.patch_all()
     from cpaas.sandbox.server import SandboxSwitch
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    logging.basicConfig(level=getattr(logging, log_level.upper(), logging.INFO), format="%(asctime)s %(levelname)s %(name)s %(message)s")
     switch = SandboxSwitch(host=host, port=port, password=password, controller=controller, speed=speed)
     switch.start()
     # One line on stdout says where we listen (tests and scripts wait for it).

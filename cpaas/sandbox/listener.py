@@ -451,6 +451,7 @@ class Listener:
         """After CHANNEL_HANGUP_COMPLETE of the controlled channel: linger notice, then goodbye."""
         if self._bye_sent or self.closed.is_set():
             return
+        self.switch.listeners.discard(self)  # outbound sockets never see CHANNEL_DESTROY
         if self.linger is None:
             self._bye()
             return

@@ -239,8 +239,13 @@ class Originator:
     def _wait_outcome(self, channel: Channel) -> None:
         """Until the leg answers, fails or times out (NO_ANSWER when it rang, else NO_USER_RESPONSE)."""
         early_ok = self.vars.get("ignore_early_media", "false") != "true" and self.a_leg is None
+        channel.originating = True
         reason = channel.wait(self.timeout, until_answered="early" if early_ok else True)
-        if reason == "answered":
+        channel.originating = False
+        if channel.pending_kill and not channel.hungup:
+            # uuid_kill during originate: FreeSWITCH completes the originate, then hangs up.
+            channel.hangup(channel.pending_kill)
+        if reason == "answered" and not channel.hungup:
             self.result.set(channel)
             return
         if reason == "timeout":

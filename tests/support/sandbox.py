@@ -33,7 +33,8 @@ class SandboxProcess:
                    PYTHONUNBUFFERED="1")
         self._proc = subprocess.Popen(
             [sys.executable, "-m", "cpaas.sandbox", "--host", host, "--port", str(port), "--password", password,
-             "--controller", controller, "--speed", str(speed)],
+             "--controller", controller, "--speed", str(speed),
+             "--log-level", os.environ.get("SANDBOX_LOG_LEVEL", "INFO")],
             stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env, cwd=str(ROOT))
         self.port = self._read_port(startup_timeout)
         self.log_lines: list[str] = []

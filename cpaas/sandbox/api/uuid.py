@@ -21,7 +21,12 @@ def uuid_kill(switch, arg, listener):
     channel = switch.channel(words[0])
     if channel is None or channel.hungup:
         return NO_SUCH
-    channel.hangup(words[1] if len(words) > 1 else "NORMAL_CLEARING")
+    cause = words[1] if len(words) > 1 else "NORMAL_CLEARING"
+    if channel.originating:
+        channel.pending_kill = cause
+        channel._wake.set()
+    else:
+        channel.hangup(cause)
     return "+OK\n"
 
 

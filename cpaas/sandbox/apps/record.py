@@ -26,7 +26,7 @@ def heard_source(channel, at: float):
 
 
 def _frame(channel, at: float, seconds: float) -> tuple[bytes, bool]:
-    count = int(seconds * audio.RATE)
+    count = int(round(seconds * audio.RATE))
     source = heard_source(channel, at)
     if source is None:
         return b"\x00\x00" * count, True
@@ -68,18 +68,21 @@ def record(channel, arg):
     pcm = bytearray()
     silent_for = 0.0
     exhausted = False
+    limit_samples = int(limit * audio.RATE)
     while True:
-        recorded = len(pcm) / 2 / audio.RATE
-        if limit and recorded >= limit:
+        # Whole samples throughout: fractions of a sample would never add up to the limit.
+        recorded = len(pcm) // 2
+        if limit_samples and recorded >= limit_samples:
             break
-        step = FRAME_SECONDS if not limit else min(FRAME_SECONDS, limit - recorded)
+        step = FRAME_SECONDS if not limit else min(FRAME_SECONDS, (limit_samples - recorded) / audio.RATE)
         reason = channel.wait(step, wake_on_dtmf=bool(terminators))
-        elapsed = clock.now() - started
-        target = min(elapsed, limit) if limit else elapsed
+        target = int((clock.now() - started) * audio.RATE)
+        if limit_samples:
+            target = min(target, limit_samples)
         if target > recorded:
-            frame, silent = _frame(channel, started + recorded, target - recorded)
+            frame, silent = _frame(channel, started + recorded / audio.RATE, (target - recorded) / audio.RATE)
             pcm += frame
-            silent_for = silent_for + (target - recorded) if silent else 0.0
+            silent_for = silent_for + (target - recorded) / audio.RATE if silent else 0.0
         if reason in ("hangup", "break"):
             break
         if reason == "dtmf":
