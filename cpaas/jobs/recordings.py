@@ -14,7 +14,7 @@ from rq import Queue, Retry, get_current_job
 from cpaas.config import Settings
 from cpaas.jobs import context
 from cpaas.jobs.webhooks import enqueue
-from cpaas.models import Account, Recording
+from cpaas.models import Account, Database, Recording
 from cpaas.services import recordings as service
 from cpaas.storage import StorageError, storage_for, storage_options
 
@@ -34,6 +34,17 @@ def enqueue_store(connection: redis.Redis, settings: Settings, recording_sid: st
     return Queue(QUEUE, connection=connection).enqueue(
         store, recording_sid, retry=retry, job_timeout=3600, failure_ttl=7 * 86400,
         description=f"store {recording_sid} in {settings.storage_backend} storage")
+
+
+def retry_failed_uploads(database: Database, connection: redis.Redis, settings: Settings) -> list[str]:
+    """Queue again every recording that failed because storage was unavailable (its WAV is still on disk).
+    For an operator once storage is back; returns the recording sids."""
+    with database.session() as session:
+        sids = [recording.sid for recording in service.reopen_failed_uploads(session)]
+    for sid in sids:
+        enqueue_store(connection, settings, sid)
+    log.info("queued %d failed recording(s) for storing again", len(sids))
+    return sids
 
 
 def store(recording_sid: str) -> dict:

@@ -137,6 +137,19 @@ def mark_failed(recording: Recording, error_code: int) -> None:
     recording.date_updated = utcnow()
 
 
+def reopen_failed_uploads(session: Session) -> list[Recording]:
+    """Recordings that failed only because storage was down and still have their WAV: back to
+    `processing`, ready to be queued again once storage is back."""
+    failed = session.scalars(select(Recording).where(Recording.status == "failed",
+                                                     Recording.error_code == STORE_FAILED)).all()
+    reopened = [r for r in failed if r.local_path and Path(r.local_path).is_file()]
+    for recording in reopened:
+        recording.status = "processing"
+        recording.error_code = None
+        recording.date_updated = utcnow()
+    return reopened
+
+
 # --- serving media -----------------------------------------------------------------------------------
 
 @dataclass

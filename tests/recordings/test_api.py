@@ -211,3 +211,27 @@ def test_a_delete_that_lands_during_the_upload_wins(api):
     assert stack.stored_keys() == []
     with stack.database.session() as session:
         assert session.get(Recording, sid).status == "deleted"
+
+
+def test_uploads_that_failed_for_want_of_storage_can_be_queued_again(api, redis_url, tmp_path):
+    import redis
+    from rq import Queue
+
+    from cpaas.jobs.recordings import retry_failed_uploads
+
+    stack = api("s3")
+    account = stack.account()
+    outage = api("s3", S3_BUCKET=stack.bucket, S3_ENDPOINT_URL="http://127.0.0.1:9")
+    lost_storage = outage.recording(account, 2.0)
+    unusable = outage.recording(account, 1.0)
+    (outage.settings.recordings_dir / f"{unusable}.wav").write_bytes(b"not audio")
+    assert outage.store(lost_storage)["error_code"] == 16100
+    assert outage.store(unusable)["error_code"] == 16101
+
+    connection = redis.Redis.from_url(redis_url)
+    assert retry_failed_uploads(stack.database, connection, stack.settings) == [lost_storage]
+    assert [job.args for job in Queue("recordings", connection=connection).jobs] == [(lost_storage,)]
+    assert stack.store(lost_storage)["status"] == "completed"  # what the worker runs
+    assert stack.stored_keys() == [f"{account.sid}/{lost_storage}.mp3", f"{account.sid}/{lost_storage}.wav"]
+    _download(stack.media(account.sid, lost_storage, ".mp3"), tmp_path, 2.0)
+    assert stack.client(account).recordings(unusable).fetch().status == "failed"
