@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from sqlalchemy import ForeignKey, Integer, String
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.orm import Mapped, mapped_column, synonym
 
 from cpaas.models.base import Base, Timestamps, sid_column
 
@@ -48,3 +48,5 @@ class Participant(Timestamps, Base):
     end_conference_on_exit: Mapped[bool] = mapped_column(default=False)
     member_id: Mapped[str | None] = mapped_column(String(16))  # FreeSWITCH's Member-ID
     channel_uuid: Mapped[str | None] = mapped_column(String(64))
+    #: Twilio names a participant by its call: paging and URIs use it as the sid.
+    sid = synonym("call_sid")

@@ -10,6 +10,8 @@ from sqlalchemy.orm import Session
 
 from cpaas.jobs.webhooks import enqueue
 from cpaas.models import Account, Conference, Participant, utcnow
+from cpaas.services.call_queue import send_command
+from cpaas.services.errors import InvalidParameter
 from cpaas.services.webhooks import WebhookRequest
 
 log = logging.getLogger("cpaas.conferences")
@@ -97,3 +99,33 @@ class ConferenceEvents:
 
 def _bool(value: bool) -> str:
     return "true" if value else "false"
+
+
+# ---- API side: changing a live conference -----------------------------------------------------
+
+def send_member_command(redis_client, conference: Conference, participant: Participant | None, command: str,
+                        argument: str | None = None) -> None:
+    """`conference <sid> <command> [<member id>|all] [argument]` on the node that hosts it."""
+    target = participant.member_id if participant is not None else "all"
+    send_command(redis_client, conference.node or "", participant.call_sid if participant else conference.sid,
+                 "conference", conference=conference.sid, command=command, member=target, argument=argument)
+
+
+def end_conference(redis_client, conference: Conference) -> None:
+    conference.reason_conference_ended = "conference-ended-via-api"
+    send_member_command(redis_client, conference, None, "kick")
+
+
+def update_participant(redis_client, conference: Conference, participant: Participant, *, muted=None,
+                       hold=None, announce_url=None) -> Participant:
+    if participant.status != "connected" or participant.member_id is None:
+        raise InvalidParameter("The participant is not connected", reason="not_connected")
+    if muted is not None and muted != participant.muted:
+        send_member_command(redis_client, conference, participant, "mute" if muted else "unmute")
+    if hold is not None and hold != participant.hold:
+        participant.hold = hold
+        send_member_command(redis_client, conference, participant, "hold" if hold else "unhold")
+    if announce_url:
+        send_member_command(redis_client, conference, participant, "play", announce_url)
+    participant.date_updated = utcnow()
+    return participant

@@ -18,6 +18,7 @@ from cpaas.services.errors import InvalidParameter
 from cpaas.switch.errors import EslError
 from cpaas.switch.originate import Endpoint, OriginateRequest
 from cpaas.voice.env import VoiceEnv
+from cpaas.voice.media import Audio, file_of
 
 log = logging.getLogger("cpaas.voice")
 
@@ -130,6 +131,18 @@ class Dispatcher:
                 return
         log.info("%s: dialling %s on %s", call_sid, route.endpoint, listener.node.name)
 
+    def _conference(self, listener, command: dict) -> None:
+        """mute/unmute/hold/unhold/kick a member (or all), or play a file to one."""
+        verb, member = command["command"], command["member"]
+        argument = command.get("argument")
+        if verb == "play" and argument:
+            argument = file_of(Audio(argument))
+            line = f"conference {command['conference']} play {argument} {member}"
+        else:
+            line = f"conference {command['conference']} {verb} {member}"
+        log.info("%s: conference %s", command["call_sid"], line)
+        listener.connection.api(line)
+
     # ---- commands for live calls ---------------------------------------------------------------
 
     def _commands_forever(self, listener) -> None:
@@ -147,6 +160,9 @@ class Dispatcher:
 
     def execute(self, listener, command: dict) -> None:
         call_sid, action = command["call_sid"], command["action"]
+        if action == "conference":
+            self._conference(listener, command)
+            return
         with self.env.database.session() as session:
             call = session.get(Call, call_sid)
             channel_uuid = call.channel_uuid if call else None

@@ -5,12 +5,12 @@ from flask import Flask, request
 from flask_smorest import Api
 
 from cpaas.api.errors import ErrorRenderers
-from cpaas.api.twilio import accounts, calls, keys, messages, phone_numbers, recordings
+from cpaas.api.twilio import accounts, calls, conferences, keys, messages, phone_numbers, recordings
 from cpaas.api.twilio.auth import require_principal
 from cpaas.api.twilio.errors import render
 
 PREFIX = "/2010-04-01"
-BLUEPRINTS = (accounts.blp, keys.blp, phone_numbers.blp, recordings.blp, messages.blp, calls.blp)
+BLUEPRINTS = (accounts.blp, keys.blp, phone_numbers.blp, recordings.blp, messages.blp, calls.blp, conferences.blp)
 
 
 def register(app: Flask, api: Api, renderers: ErrorRenderers) -> None:

@@ -17,7 +17,7 @@ from cpaas.services.errors import DomainError
 blp = Blueprint("accounts", __name__, url_prefix="/2010-04-01", description="Accounts and subaccounts")
 
 # Subresources an account exposes; each resource module adds its own name here when it is mounted.
-SUBRESOURCES: list[str] = ["keys", "incoming_phone_numbers", "recordings", "messages", "calls"]
+SUBRESOURCES: list[str] = ["keys", "incoming_phone_numbers", "recordings", "messages", "calls", "conferences"]
 _SUBRESOURCE_PATHS = {"keys": "Keys", "incoming_phone_numbers": "IncomingPhoneNumbers", "calls": "Calls",
                       "messages": "Messages", "recordings": "Recordings", "conferences": "Conferences"}
 

@@ -35,6 +35,11 @@ def run(flow, dial: v.Dial, noun: v.Conference):
         elif connected_count(session, conference.sid) >= noun.max_participants:
             log.warning("%s: conference %s is full (%d)", flow.call_sid, conference.sid, noun.max_participants)
             return _after(flow, dial, "failed")
+        elif noun.status_callback and not conference.status_callback:
+            # Whoever joins first need not be the one that asked for the conference's events.
+            conference.status_callback, conference.status_callback_method = (noun.status_callback,
+                                                                             noun.status_callback_method)
+            conference.status_callback_events = " ".join(noun.status_callback_event)
         existing = session.get(Participant, (conference.sid, call.sid))
         if existing is not None:
             session.delete(existing)  # a call rejoining the same conference starts a fresh participation

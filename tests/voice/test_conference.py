@@ -1,0 +1,86 @@
+"""A conference of three calls: rows and callbacks follow FreeSWITCH's events; the API mutes, kicks and ends."""
+import time
+
+from cpaas.models import Account
+from cpaas.services.phone_numbers import add_number
+from tests.support.voice import twilio_client
+
+
+def _number(stack, account, e164, voice_url):
+    with stack.database.session() as session:
+        add_number(session, session.get(Account, account.sid), e164, voice_url=voice_url)
+
+
+def test_three_callers_mute_kick_and_end_on_moderator_exit(stack, api, webhooks):
+    account = stack.account()
+    client = twilio_client(api.url, account)
+    events = webhooks.reply("/conf-events")
+    moderator = webhooks.twiml("/moderator", '<Response><Dial><Conference endConferenceOnExit="true" '
+                                             f'statusCallback="{events}" statusCallbackEvent="start end join leave mute">'
+                                             "Room</Conference></Dial></Response>")
+    member = webhooks.twiml("/member", '<Response><Dial><Conference startConferenceOnEnter="false">Room'
+                                       "</Conference></Dial></Response>")
+    _number(stack, account, "+15557652000", moderator)
+    _number(stack, account, "+15557652001", member)
+
+    stack.inbound_call("+15551110001", "+15557652000", hangup_after="60s")
+    started = webhooks.wait_for("/conf-events", count=2)  # the moderator starts it, then the others join
+    assert [e.form["StatusCallbackEvent"] for e in started] == ["conference-start", "participant-join"]
+    stack.inbound_call("+15551110002", "+15557652001")
+    stack.inbound_call("+15551110003", "+15557652001")
+
+    joins = webhooks.wait_for("/conf-events", count=4)  # start + three joins
+    conference_sid = joins[0].form["ConferenceSid"]
+    conference = client.conferences(conference_sid).fetch()
+    assert conference.friendly_name == "Room" and conference.status == "in-progress"
+    assert [c.sid for c in client.conferences.list(friendly_name="Room", status="in-progress")] == [conference_sid]
+
+    deadline = time.monotonic() + 10
+    while len([p for p in client.conferences(conference_sid).participants.list() if p.status == "connected"]) < 3:
+        assert time.monotonic() < deadline, "three participants never connected"
+        time.sleep(0.1)
+    participants = {p.call_sid: p for p in client.conferences(conference_sid).participants.list()}
+    calls = {c.sid: c for c in client.calls.list()}
+    second, third = sorted((sid for sid in participants if calls[sid]._from != "+15551110001"),
+                           key=lambda sid: calls[sid]._from)
+
+    client.conferences(conference_sid).participants(second).update(muted=True)
+    muted = [e for e in webhooks.wait_for("/conf-events", count=5) if e.form["StatusCallbackEvent"] ==
+             "participant-mute"]
+    assert muted and muted[0].form["CallSid"] == second and muted[0].form["Muted"] == "true"
+    assert client.conferences(conference_sid).participants(second).fetch().muted is True
+
+    client.conferences(conference_sid).participants(third).delete()
+    assert stack.finished_call(third).status == "completed"  # kicked: its document ends, the call hangs up
+
+    # The moderator hangs up (endConferenceOnExit): the conference ends and releases the rest.
+    assert stack.finished_call(second, timeout=30).status == "completed"
+    ended = webhooks.wait_for("/conf-events", count=9, timeout=20)  # start, 3 joins, mute, 3 leaves, end
+    names = [e.form["StatusCallbackEvent"] for e in ended]
+    assert names[-1] == "conference-end" and names.count("participant-leave") == 3
+    assert ended[-1].form["ReasonConferenceEnded"] == "participant-with-end-conference-on-exit-left"
+    final = client.conferences(conference_sid).fetch()
+    assert final.status == "completed" and final.call_sid_ending_conference not in (None, second, third)
+    assert {p.status for p in client.conferences(conference_sid).participants.list()} == {"complete"}
+
+
+def test_end_a_conference_through_the_api(stack, api, webhooks):
+    account = stack.account()
+    client = twilio_client(api.url, account)
+    room = webhooks.twiml("/room", "<Response><Dial><Conference>Standup</Conference></Dial></Response>")
+    _number(stack, account, "+15557652002", room)
+    stack.inbound_call("+15551110001", "+15557652002")
+    stack.inbound_call("+15551110002", "+15557652002")
+    deadline = time.monotonic() + 15
+    while True:
+        conferences = client.conferences.list(status="in-progress")
+        if conferences and len([p for p in conferences[0].participants.list() if p.status == "connected"]) == 2:
+            break
+        assert time.monotonic() < deadline
+        time.sleep(0.1)
+    client.conferences(conferences[0].sid).update(status="completed")
+    first = stack.wait_call(lambda c: c.from_ == "+15551110001" and c.is_finished)
+    second = stack.wait_call(lambda c: c.from_ == "+15551110002" and c.is_finished)
+    assert first.status == second.status == "completed"
+    ended = client.conferences(conferences[0].sid).fetch()
+    assert ended.status == "completed" and ended.reason_conference_ended == "conference-ended-via-api"
