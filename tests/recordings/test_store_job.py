@@ -2,7 +2,9 @@
 keeps the file, each announced by a signed recording status callback."""
 import pytest
 import redis
+import requests
 from twilio.request_validator import RequestValidator
+from twilio.rest import Client
 
 from cpaas.config import load_settings
 from cpaas.jobs.recordings import enqueue_store
@@ -11,6 +13,7 @@ from cpaas.services.recordings import MEDIA_INVALID, STORE_FAILED
 from tests.recordings.audio import assert_mp3_lasts, wav_facts
 from tests.recordings.rows import processing_recording, wait_for_status
 from tests.support.app import environ_for_tests, make_app, new_account
+from tests.support.live_server import LiveServer
 from tests.support.servers import free_port
 from tests.support.worker import WorkerProcess
 
@@ -136,3 +139,29 @@ def test_no_callback_unless_the_app_asked_for_it(stack, webhooks):
     wait_for_status(database, quiet, ("completed",))
     assert webhooks.wait_for("/loud")[0].form["RecordingSid"] == loud
     assert webhooks.received("/quiet") == []
+
+
+def test_sdk_round_trip_with_the_worker_storing_to_s3(stack, s3_server, tmp_path):
+    """The whole path: engine's WAV -> worker -> S3 -> SDK fetch -> WAV and MP3 downloads -> delete."""
+    bucket = s3_server.new_bucket()
+    settings, database, connection, _ = stack(STORAGE_BACKEND="s3", S3_BUCKET=bucket, S3_ENDPOINT_URL=s3_server.url,
+                                              S3_REGION="us-east-1")
+    app, app_database = make_app(settings)
+    server = LiveServer(app)
+    try:
+        account = new_account(database)
+        client = Client(account.sid, account.token)
+        client.api.base_url = server.url
+        sid = processing_recording(database, settings, account.sid, 5.0)
+        enqueue_store(connection, settings, sid)
+        wait_for_status(database, sid, ("completed", "failed"))
+        assert client.recordings(sid).fetch().status == "completed"
+        media = f"{server.url}/2010-04-01/Accounts/{account.sid}/Recordings/{sid}"
+        facts = wav_facts(requests.get(media + ".wav", timeout=10).content, tmp_path)
+        assert (facts.rate, facts.seconds) == (8000, 5.0)
+        assert_mp3_lasts(requests.get(media + ".mp3", timeout=10).content, 5.0)
+        assert client.recordings(sid).delete() is True
+        assert s3_server.keys(bucket) == []
+    finally:
+        server.stop()
+        app_database.dispose()
