@@ -128,3 +128,18 @@ def test_empty_response_sends_nothing_and_a_failing_sms_url_falls_back(stack):
     replies = _replies_to(stack, phone, from_=fallback_number)
     assert [m.body for m in replies] == ["from the fallback"]
     assert stack.client.messages.list(to=phone, from_=NUMBER) == []  # the empty <Response/> sent nothing
+
+
+def test_send_message_for_the_voice_engine_commits_queues_and_delivers(stack):
+    from cpaas.services.errors import InvalidParameter
+    from cpaas.services.messages import send_message
+
+    with stack.database.session() as session:
+        message = send_message(session, stack.redis, stack.account.sid, "+15557650210", NUMBER, "Sent from a call",
+                               status_callback=stack.webhooks.url + "/call-sms", parent_sid="CA" + "0" * 32)
+        with pytest.raises(InvalidParameter) as caught:
+            send_message(session, stack.redis, stack.account.sid, "+15557650210", "+15559999999", "not ours")
+    assert caught.value.reason == "from_not_sms_capable"
+    assert statuses(stack.callbacks_for("/call-sms", message.sid, until="delivered"))[-1] == "delivered"
+    fetched = stack.client.messages(message.sid).fetch()
+    assert (fetched.direction, fetched.status, fetched.body) == ("outbound-call", "delivered", "Sent from a call")
