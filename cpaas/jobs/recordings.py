@@ -9,7 +9,7 @@ from __future__ import annotations
 import logging
 
 import redis
-from rq import Queue, Retry, get_current_job
+from rq import Callback, Queue, Retry, get_current_job
 
 from cpaas.config import Settings
 from cpaas.jobs import context
@@ -33,6 +33,7 @@ def enqueue_store(connection: redis.Redis, settings: Settings, recording_sid: st
     retry = Retry(max=len(intervals), interval=list(intervals)) if intervals else None
     return Queue(QUEUE, connection=connection).enqueue(
         store, recording_sid, retry=retry, job_timeout=3600, failure_ttl=7 * 86400,
+        on_failure=Callback(on_store_failure),
         description=f"store {recording_sid} in {settings.storage_backend} storage")
 
 
@@ -77,7 +78,30 @@ def store(recording_sid: str) -> dict:
         callback = service.status_callback_request(ctx.settings, session.get(Account, recording.account_sid),
                                                    recording)
         outcome = {"status": recording.status, "error_code": recording.error_code}
+    _announce(ctx, callback, recording_sid)
+    return outcome
+
+
+def on_store_failure(job, connection, exc_type, exc, traceback) -> None:
+    """RQ failure callback. An unexpected error (a bug, a lost database, a job time-out) on the last
+    attempt still ends the recording `failed` with its WAV kept, not `processing` for ever."""
+    if job.retries_left:
+        return  # RQ tries again
+    recording_sid = job.args[0]
+    ctx = context.current()
+    with ctx.database.session() as session:
+        recording = session.get(Recording, recording_sid)
+        if recording is None or recording.status != "processing":
+            return
+        log.error("%s %s: storing failed for good (%s: %s), WAV kept at %s", recording.call_sid, recording_sid,
+                  exc_type.__name__, exc, recording.local_path)
+        service.mark_failed(recording, service.STORE_FAILED)
+        callback = service.status_callback_request(ctx.settings, session.get(Account, recording.account_sid),
+                                                   recording)
+    _announce(ctx, callback, recording_sid)
+
+
+def _announce(ctx, callback, recording_sid: str) -> None:
     # After the commit, so the app never hears of a status the database does not hold yet.
     if callback is not None:
         enqueue(ctx.redis, callback, ctx.settings.webhook_retry_intervals, order_key=recording_sid)
-    return outcome

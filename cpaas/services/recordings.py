@@ -8,6 +8,7 @@ Callbacks carry Twilio's parameter names, the format call-control apps speak.
 from __future__ import annotations
 
 import logging
+from contextlib import suppress
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from email.utils import format_datetime
@@ -120,14 +121,17 @@ def _store_files(storage: Storage, wav: Path, wav_key: str, mp3_key: str) -> Non
     mp3 = wav.with_name(f"{wav.stem}.mp3")
     try:
         write_mp3(wav, mp3)
-    except InvalidAudio as exc:
-        mp3.unlink(missing_ok=True)
-        raise RecordingUnusable(str(exc)) from None
-    try:
         storage.save(mp3_key, mp3, FORMATS["mp3"])
         storage.save(wav_key, wav, FORMATS["wav"])
+    except InvalidAudio as exc:
+        raise RecordingUnusable(str(exc)) from None
+    except OSError as exc:  # a full or failing disk: worth another attempt later
+        raise StorageError(f"could not write {mp3.name}: {exc}") from exc
     finally:
-        mp3.unlink(missing_ok=True)  # a temporary rendition: on failure the next attempt makes it again
+        # A temporary rendition (the next attempt makes it again); failing to remove it must not hide
+        # what went wrong before.
+        with suppress(OSError):
+            mp3.unlink(missing_ok=True)
 
 
 def mark_failed(recording: Recording, error_code: int) -> None:

@@ -1,5 +1,5 @@
 """The Twilio Recordings resource driven by the official SDK; media downloaded as WAV and MP3."""
-from datetime import timedelta
+from datetime import datetime, timezone
 
 import pytest
 import requests
@@ -144,16 +144,34 @@ def test_lists_filter_and_page(api):
     second_page = first_page.next_page()
     assert len(list(first_page)) == 2 and len(list(second_page)) == 2 and second_page.next_page() is None
 
-    today = client.recordings(on_second).fetch().date_created
-    assert len(client.recordings.list(date_created=today)) == 4
-    assert len(client.recordings.list(date_created_before=today)) == 4
-    assert len(client.recordings.list(date_created_after=today)) == 4
-    assert client.recordings.list(date_created=today + timedelta(days=1)) == []
-    assert client.recordings.list(date_created_after=today + timedelta(seconds=5)) == []
-    assert client.recordings.list(date_created_before=today - timedelta(days=1)) == []
     bad = requests.get(f"{stack.url}/2010-04-01/Accounts/{account.sid}/Recordings.json?DateCreated=yesterday",
                        auth=account.auth, timeout=10)
     assert (bad.status_code, bad.json()["code"]) == (400, 20001)
+
+
+def test_date_filters_take_days_and_instants_inclusively(api):
+    stack = api()
+    account = stack.account()
+    client = stack.client(account)
+    at = {name: datetime(2026, 11, day, hour, 30, 15, 500000, tzinfo=timezone.utc)
+          for name, day, hour in (("monday", 16, 9), ("tuesday_early", 17, 1), ("tuesday_late", 17, 23),
+                                  ("friday", 20, 12))}
+    sids = {name: stack.recording(account, 1.0, date_created=moment) for name, moment in at.items()}
+
+    def listed(**filters):
+        return {name for name, sid in sids.items() if sid in {r.sid for r in client.recordings.list(**filters)}}
+
+    tuesday = datetime(2026, 11, 17, tzinfo=timezone.utc)  # a date arrives as its midnight
+    assert listed(date_created=tuesday) == {"tuesday_early", "tuesday_late"}
+    assert listed(date_created_before=tuesday) == {"monday", "tuesday_early", "tuesday_late"}
+    assert listed(date_created_after=tuesday) == {"tuesday_early", "tuesday_late", "friday"}
+    # An instant counts to the second: 01:30:15 includes the recording made at 01:30:15.5.
+    assert listed(date_created_before=at["tuesday_early"].replace(microsecond=0)) == {"monday", "tuesday_early"}
+    assert listed(date_created_after=at["tuesday_late"].replace(microsecond=0)) == {"tuesday_late", "friday"}
+    assert listed(date_created_after=tuesday, date_created_before=at["tuesday_early"]) == {"tuesday_early"}
+    plain = requests.get(f"{stack.url}/2010-04-01/Accounts/{account.sid}/Recordings.json?DateCreated=2026-11-20",
+                         auth=account.auth, timeout=10).json()
+    assert [r["sid"] for r in plain["recordings"]] == [sids["friday"]]
 
 
 def test_a_failed_recording_keeps_serving_its_wav(api, tmp_path):
@@ -235,3 +253,40 @@ def test_uploads_that_failed_for_want_of_storage_can_be_queued_again(api, redis_
     assert stack.stored_keys() == [f"{account.sid}/{lost_storage}.mp3", f"{account.sid}/{lost_storage}.wav"]
     _download(stack.media(account.sid, lost_storage, ".mp3"), tmp_path, 2.0)
     assert stack.client(account).recordings(unusable).fetch().status == "failed"
+
+
+def test_an_unexpected_error_on_the_last_attempt_still_ends_failed(api, redis_url):
+    """RQ's failure callback covers what the job itself cannot catch (a bug, a lost database, a time-out)."""
+    import redis
+
+    from cpaas.jobs import context
+    from cpaas.jobs.context import JobContext
+    from cpaas.jobs.recordings import enqueue_store, on_store_failure
+
+    stack = api()
+    account = stack.account()
+    sid = stack.recording(account, 1.0)
+    connection = redis.Redis.from_url(redis_url)
+    job = enqueue_store(connection, stack.settings, sid)
+    error = RuntimeError("database went away")
+    context.use(JobContext(stack.settings))
+    try:
+        job.retries_left = 2
+        on_store_failure(job, connection, RuntimeError, error, None)
+        assert stack.client(account).recordings(sid).fetch().status == "processing"  # RQ will try again
+        job.retries_left = 0
+        on_store_failure(job, connection, RuntimeError, error, None)
+    finally:
+        context.use(None)
+    fetched = stack.client(account).recordings(sid).fetch()
+    assert (fetched.status, fetched.error_code) == ("failed", 16100)
+    assert (stack.settings.recordings_dir / f"{sid}.wav").is_file()
+
+
+def test_a_disk_that_cannot_take_the_mp3_is_a_storage_failure(api):
+    stack = api()
+    account = stack.account()
+    sid = stack.recording(account, 1.0)
+    (stack.settings.recordings_dir / f"{sid}.mp3").mkdir()  # where the temporary MP3 would go
+    assert stack.store(sid) == {"status": "failed", "error_code": 16100}
+    assert (stack.settings.recordings_dir / f"{sid}.wav").is_file()
