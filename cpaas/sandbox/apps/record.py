@@ -7,6 +7,7 @@ import logging
 
 import gevent
 
+from cpaas.sandbox.fsstrings import separate_blank
 from cpaas.sandbox import audio
 from cpaas.sandbox.apps import app
 
@@ -51,7 +52,7 @@ def _finish_file(channel, path: str, pcm: bytes) -> None:
 
 @app("record")
 def record(channel, arg):
-    words = arg.split()
+    words = separate_blank(arg)  # FreeSWITCH's switch_separate_string: quotes group words
     if not words:
         return None
     path = words[0]

@@ -7,7 +7,9 @@ import logging
 import wave
 from pathlib import Path
 
+from cpaas.jobs.recordings import enqueue_store
 from cpaas.models import Call, Recording, new_sid, utcnow
+from cpaas.services.recordings import recording_url
 from cpaas.switch.errors import ChannelHangup
 from cpaas.voice.twiml import verbs as v
 
@@ -46,9 +48,6 @@ def wav_seconds(path: Path) -> float:
 
 def _keep(flow, verb: v.Record, sid: str, path: Path, started) -> dict | None:
     """The Recording row for what was recorded, queued for storage; None (file removed) when empty."""
-    from cpaas.jobs.recordings import enqueue_store  # TEMP: lands with the storage work
-    from cpaas.services.recordings import recording_url
-
     seconds = wav_seconds(path)
     if seconds < _MIN_SECONDS:
         log.info("%s: <Record> captured nothing; skipping its action", flow.call_sid)

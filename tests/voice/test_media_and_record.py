@@ -1,0 +1,83 @@
+"""<Say>, <Play> (http URLs, digits), <Pause>, and <Record> whose media is served through the API."""
+import io
+import wave
+
+import requests
+
+from cpaas.models import Account, Recording
+from cpaas.services.phone_numbers import add_number
+from tests.support.webhook_server import Reply
+
+
+def _number(stack, account, e164, **fields):
+    with stack.database.session() as session:
+        add_number(session, session.get(Account, account.sid), e164, **fields)
+
+
+def _wav(seconds: float) -> bytes:
+    buffer = io.BytesIO()
+    with wave.open(buffer, "wb") as wav:
+        wav.setnchannels(1), wav.setsampwidth(2), wav.setframerate(8000)
+        wav.writeframes(b"\x00\x10" * int(8000 * seconds))
+    return buffer.getvalue()
+
+
+def test_say_play_pause_and_digits(stack, webhooks):
+    account = stack.account()
+    audio = webhooks.reply("/hello.wav", default=Reply(body=_wav(1.0), content_type="audio/wav"))
+    voice = webhooks.twiml("/voice", f'<Response><Say voice="woman" loop="2">Welcome</Say><Play loop="2">{audio}'
+                                     '</Play><Pause length="2"/><Play digits="1w2"/><Redirect>/done</Redirect>'
+                                     "</Response>")
+    webhooks.twiml("/done", "<Response><Hangup/></Response>")
+    _number(stack, account, "+15557653000", voice_url=voice)
+    stack.inbound_call("+15551230000", "+15557653000")
+    done = webhooks.wait_for("/done")[0]
+    assert stack.finished_call(done.form["CallSid"]).status == "completed"
+    assert len(webhooks.received("/hello.wav")) >= 1  # fetched for real (then from FreeSWITCH's cache)
+
+
+def test_record_then_fetch_media_and_action(stack, api, webhooks):
+    account = stack.account()
+    voice = webhooks.twiml("/voice", '<Response><Record action="/recorded" maxLength="4" playBeep="false" '
+                                     'finishOnKey="#"/></Response>')
+    webhooks.twiml("/recorded", "<Response><Hangup/></Response>")
+    _number(stack, account, "+15557653001", voice_url=voice)
+    stack.inbound_call("+15551230000", "+15557653001", audio="speech:10s")
+    recorded = webhooks.wait_for("/recorded", timeout=30)[0]
+    assert recorded.form["RecordingDuration"] == "4"  # maxLength reached
+    url = recorded.form["RecordingUrl"]
+    assert url.startswith(stack.env.get("PUBLIC_BASE_URL", "http://127.0.0.1:8080"))
+    path = url.split("://", 1)[1].split("/", 1)[1]
+    media = requests.get(f"{api.url}/{path}.wav", timeout=10)
+    assert media.status_code == 200
+    with wave.open(io.BytesIO(media.content)) as wav:
+        assert (wav.getframerate(), wav.getnchannels(), wav.getsampwidth()) == (8000, 1, 2)
+        assert abs(wav.getnframes() / 8000 - 4.0) < 0.3
+    with stack.database.session() as session:
+        recording = session.get(Recording, recorded.form["RecordingSid"])
+        assert recording.call_sid == recorded.form["CallSid"] and recording.source == "RecordVerb"
+
+
+def test_hang_up_while_recording_keeps_the_recording_and_posts_the_action(stack, webhooks):
+    account = stack.account()
+    voice = webhooks.twiml("/voice", '<Response><Record action="/recorded" maxLength="60" timeout="0"/>'
+                                     "</Response>")
+    webhooks.reply("/recorded")
+    _number(stack, account, "+15557653002", voice_url=voice)
+    stack.inbound_call("+15551230000", "+15557653002", audio="speech:30s", hangup_after="5s")
+    recorded = webhooks.wait_for("/recorded", timeout=30)[0]
+    assert recorded.form["Digits"] == "hangup"
+    assert 3 <= int(recorded.form["RecordingDuration"]) <= 6
+    with stack.database.session() as session:
+        assert session.get(Recording, recorded.form["RecordingSid"]) is not None
+
+
+def test_empty_recording_skips_the_action(stack, webhooks):
+    account = stack.account()
+    voice = webhooks.twiml("/voice", '<Response><Record action="/recorded" timeout="1" playBeep="false"/>'
+                                     "<Redirect>/next</Redirect></Response>")
+    webhooks.twiml("/next", "<Response><Hangup/></Response>")
+    _number(stack, account, "+15557653003", voice_url=voice)
+    stack.inbound_call("+15551230000", "+15557653003", dtmf="#@0.1s")
+    webhooks.wait_for("/next", timeout=30)
+    assert webhooks.received("/recorded") == []
