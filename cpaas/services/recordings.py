@@ -167,6 +167,7 @@ class StreamMedia:
     chunks: Iterator[bytes]
     length: int | None
     content_type: str
+    content_range: str | None = None  # set when only the requested part is streamed
 
 
 @dataclass
@@ -174,9 +175,11 @@ class RedirectMedia:
     url: str
 
 
-def media_source(storage: Storage, options: StorageOptions, recording: Recording, fmt: str):
+def media_source(storage: Storage, options: StorageOptions, recording: Recording, fmt: str,
+                 byte_range: str | None = None):
     """How to answer a request for the recording's media in `fmt` (wav or mp3): a local file, a stream
-    from storage or encoded on the fly, or a redirect to a short-lived presigned URL."""
+    from storage (of `byte_range` only, when given and satisfiable) or encoded on the fly, or a
+    redirect to a short-lived presigned URL."""
     content_type = FORMATS[fmt]
     if recording.storage_key:
         key = media_key(recording, fmt)
@@ -187,13 +190,13 @@ def media_source(storage: Storage, options: StorageOptions, recording: Recording
             url = storage.presigned_url(key, options.url_expires) if options.media_redirect else None
             if url:
                 return RedirectMedia(url)
-            stored = storage.open(key)
+            stored = storage.open(key, byte_range)
         except ObjectNotFound:
             raise NotFound(f"Recording {recording.sid} has no {fmt} media") from None
         except StorageError as exc:
             log.warning("%s %s: media unavailable: %s", recording.call_sid, recording.sid, exc)
             raise MediaUnavailable("Recording storage is unavailable, try again later") from None
-        return StreamMedia(stored.chunks, stored.length, content_type)
+        return StreamMedia(stored.chunks, stored.length, content_type, stored.content_range)
     # Not stored (yet, or storing failed): serve the engine's own file.
     path = Path(recording.local_path) if recording.local_path else None
     if path is None or not path.is_file():

@@ -26,6 +26,8 @@ class StoredObject:
     chunks: Iterator[bytes]
     length: int | None
     content_type: str
+    #: `bytes first-last/size` when only part of the object was asked for and is being read.
+    content_range: str | None = None
 
 
 def check_key(key: str) -> str:
@@ -43,8 +45,10 @@ class Storage(ABC):
         and only then is `source` gone; on any failure `source` is untouched and StorageError is raised."""
 
     @abstractmethod
-    def open(self, key: str) -> StoredObject:
-        """Read an object; ObjectNotFound if there is none."""
+    def open(self, key: str, byte_range: str | None = None) -> StoredObject:
+        """Read an object; ObjectNotFound if there is none. `byte_range` is an HTTP Range value
+        (`bytes=0-99`, `bytes=100-`, `bytes=-100`): when it names one satisfiable range only that part
+        is read (content_range set), otherwise the whole object, as HTTP lets a server do."""
 
     @abstractmethod
     def delete(self, key: str) -> None:

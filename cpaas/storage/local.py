@@ -6,6 +6,8 @@ import shutil
 from pathlib import Path
 from typing import Iterator
 
+from werkzeug.http import parse_range_header
+
 from cpaas.storage.base import ObjectNotFound, Storage, StorageError, StoredObject, check_key
 
 _CHUNK = 64 * 1024
@@ -33,7 +35,7 @@ class LocalStorage(Storage):
         if stored != size:
             raise StorageError(f"{key}: stored {stored} bytes of {size}")
 
-    def open(self, key: str) -> StoredObject:
+    def open(self, key: str, byte_range: str | None = None) -> StoredObject:
         path = self.path(key)
         try:
             handle = path.open("rb")
@@ -41,7 +43,15 @@ class LocalStorage(Storage):
             raise ObjectNotFound(key) from None
         except OSError as exc:
             raise StorageError(f"could not read {key}: {exc}") from exc
-        return StoredObject(_read(handle), os.fstat(handle.fileno()).st_size, "application/octet-stream")
+        size = os.fstat(handle.fileno()).st_size
+        parsed = parse_range_header(byte_range) if byte_range else None
+        part = parsed.range_for_length(size) if parsed else None
+        if part is None:
+            return StoredObject(_read(handle, size), size, "application/octet-stream")
+        start, stop = part
+        handle.seek(start)
+        return StoredObject(_read(handle, stop - start), stop - start, "application/octet-stream",
+                            parsed.to_content_range_header(size))
 
     def delete(self, key: str) -> None:
         try:
@@ -57,7 +67,8 @@ class LocalStorage(Storage):
         return path if path.is_file() else None
 
 
-def _read(handle) -> Iterator[bytes]:
+def _read(handle, length: int) -> Iterator[bytes]:
     with handle:
-        while chunk := handle.read(_CHUNK):
+        while length > 0 and (chunk := handle.read(min(_CHUNK, length))):
+            length -= len(chunk)
             yield chunk

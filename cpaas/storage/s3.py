@@ -47,10 +47,10 @@ class S3Storage(Storage):
         # Only now, with the object confirmed, does the local copy go.
         source.unlink(missing_ok=True)
 
-    def open(self, key: str) -> StoredObject:
+    def open(self, key: str, byte_range: str | None = None) -> StoredObject:
         name = self.object_key(key)
         try:
-            response = self.client.get_object(Bucket=self.bucket, Key=name)
+            response = self._get(name, byte_range)
         except ClientError as exc:
             if _missing(exc):
                 raise ObjectNotFound(key) from None
@@ -58,7 +58,17 @@ class S3Storage(Storage):
         except BotoCoreError as exc:
             raise StorageError(f"could not read s3://{self.bucket}/{name}: {exc}") from exc
         return StoredObject(response["Body"].iter_chunks(_CHUNK), response.get("ContentLength"),
-                            response.get("ContentType") or "application/octet-stream")
+                            response.get("ContentType") or "application/octet-stream",
+                            response.get("ContentRange") if byte_range else None)
+
+    def _get(self, name: str, byte_range: str | None) -> dict:
+        if byte_range and "," not in byte_range:
+            try:
+                return self.client.get_object(Bucket=self.bucket, Key=name, Range=byte_range)
+            except ClientError as exc:
+                if exc.response.get("Error", {}).get("Code") != "InvalidRange":
+                    raise
+        return self.client.get_object(Bucket=self.bucket, Key=name)  # no range, or one S3 cannot satisfy
 
     def delete(self, key: str) -> None:
         try:

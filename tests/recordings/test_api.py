@@ -290,3 +290,16 @@ def test_a_disk_that_cannot_take_the_mp3_is_a_storage_failure(api):
     (stack.settings.recordings_dir / f"{sid}.mp3").mkdir()  # where the temporary MP3 would go
     assert stack.store(sid) == {"status": "failed", "error_code": 16100}
     assert (stack.settings.recordings_dir / f"{sid}.wav").is_file()
+
+
+@pytest.mark.parametrize("backend", ["local", "s3"])
+def test_players_can_seek_with_range_requests(api, backend):
+    stack = api(backend)
+    account = stack.account()
+    sid = stack.recording(account, 2.0)
+    stack.store(sid)
+    url = stack.media(account.sid, sid, ".wav")
+    whole = requests.get(url, timeout=10).content
+    part = requests.get(url, headers={"Range": "bytes=1000-1999"}, timeout=10)
+    assert part.status_code == 206 and part.content == whole[1000:2000]
+    assert part.headers["Content-Range"] == f"bytes 1000-1999/{len(whole)}"

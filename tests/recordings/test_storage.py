@@ -111,3 +111,22 @@ def test_storage_options_from_the_environment():
                       ({"RECORDING_UPLOAD_RETRY_INTERVALS": "1 x"}, "RECORDING_UPLOAD_RETRY_INTERVALS")):
         with pytest.raises(SettingsError, match=f"^{name}: "):
             storage_options(env)
+
+
+@pytest.mark.parametrize("backend", ["local", "s3"])
+def test_a_byte_range_reads_only_that_part(backend, s3_server, aws_env, tmp_path):
+    if backend == "s3":
+        storage = S3Storage(s3_server.new_bucket(), "", endpoint_url=s3_server.url, region="us-east-1")
+    else:
+        storage = LocalStorage(tmp_path / "store")
+    source = write_wav(tmp_path / "RE6.wav", 1.0)
+    data = source.read_bytes()
+    storage.save("AC1/RE6.wav", source, "audio/x-wav")
+    size = len(data)
+    for header, part, content_range in (("bytes=0-99", data[:100], f"bytes 0-99/{size}"),
+                                        ("bytes=100-", data[100:], f"bytes 100-{size - 1}/{size}"),
+                                        ("bytes=-44", data[-44:], f"bytes {size - 44}-{size - 1}/{size}")):
+        stored = storage.open("AC1/RE6.wav", header)
+        assert (b"".join(stored.chunks), stored.length, stored.content_range) == (part, len(part), content_range)
+    whole = storage.open("AC1/RE6.wav", f"bytes={size + 10}-")  # unsatisfiable: the whole object instead
+    assert (b"".join(whole.chunks), whole.content_range) == (data, None)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime, time, timedelta, timezone
 
-from flask import Response, current_app, redirect, send_file, stream_with_context
+from flask import Response, current_app, redirect, request, send_file, stream_with_context
 from flask.views import MethodView
 from flask_smorest import Blueprint
 from marshmallow import ValidationError, fields
@@ -179,16 +179,28 @@ def _media(account_sid: str, sid: str, fmt: str) -> Response:
     # No credentials here: the account in the path must still own the recording.
     recording = _domain(lambda: service.find_recording(db_session(), account_sid, sid))
     storage, options = _storage()
-    source = _domain(lambda: service.media_source(storage, options, recording, fmt))
+    source = _domain(lambda: service.media_source(storage, options, recording, fmt, _single_range()))
     if isinstance(source, service.RedirectMedia):
         return redirect(source.url, code=302)
     if isinstance(source, service.FileMedia):
         return send_file(source.path, mimetype=source.content_type, conditional=True,
                          download_name=f"{sid}.{fmt}", max_age=0)
-    response = Response(stream_with_context(source.chunks), mimetype=source.content_type)
+    response = Response(stream_with_context(source.chunks), mimetype=source.content_type,
+                        status=206 if source.content_range else 200)
     if source.length is not None:
         response.content_length = source.length
+        response.headers["Accept-Ranges"] = "bytes"
+    if source.content_range:
+        response.headers["Content-Range"] = source.content_range
     return response
+
+
+def _single_range() -> str | None:
+    """The request's Range header when it asks for one byte range (players seeking); None otherwise."""
+    parsed = request.range
+    if parsed is None or parsed.units != "bytes" or len(parsed.ranges) != 1:
+        return None
+    return parsed.to_header()
 
 
 _MEDIA_DOC = {"security": [], "responses": {"200": {"description": "The audio",
