@@ -18,8 +18,10 @@ log = logging.getLogger("cpaas.voice")
 
 
 class Controller:
-    def __init__(self, env: VoiceEnv, host: str | None = None, port: int | None = None):
+    def __init__(self, env: VoiceEnv, host: str | None = None, port: int | None = None,
+                 latencies: list | None = None):
         self.env = env
+        self.latencies = latencies  # per-verb latencies of every call, when measuring
         settings = env.settings
         self.server = OutboundServer(self.handle_channel, host or settings.controller_host,
                                      settings.controller_port if port is None else port)
@@ -59,7 +61,7 @@ class Controller:
             return
         if first is None:
             return
-        session = CallSession(channel, call_sid)
+        session = CallSession(channel, call_sid, self.latencies)
         flow = TwimlFlow(session, call_sid, self.env)
         self.flows[call_sid] = flow
         try:

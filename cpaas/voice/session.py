@@ -61,10 +61,15 @@ def quote_argument(text: str) -> str:
 
 
 class CallSession:
-    def __init__(self, channel: ChannelSession, call_sid: str):
+    def __init__(self, channel: ChannelSession, call_sid: str, latencies: list | None = None):
         self.channel = channel
         self.call_sid = call_sid
         self.answered = channel.data.get("Answer-State") == "answered"
+        #: When given, each verb appends (next command written - previous completion read) in seconds:
+        #: the controller's own latency per verb (scripts/bench/controller).
+        self.latencies = latencies
+        self._completion_read_at: float | None = None
+        self._gathers = 0
 
     @property
     def uuid(self) -> str | None:
@@ -72,7 +77,18 @@ class CallSession:
 
     def _run(self, application: str, arg: str | None = None) -> ExecuteResult:
         log.debug("%s: %s %s", self.call_sid, application, (arg or "")[:120])
-        return self.channel.execute(application, arg)
+        if self.latencies is None:
+            return self.channel.execute(application, arg)
+        pending = self.channel.execute_async(application, arg)
+        if self._completion_read_at is not None:
+            self.latencies.append(self.channel.last_tx - self._completion_read_at)
+        result = pending.wait()
+        self._completion_read_at = self.channel.last_rx
+        return result
+
+    def waiting_elsewhere(self) -> None:
+        """The flow waits on something outside the controller (a webhook): not verb latency."""
+        self._completion_read_at = None
 
     # ---- call control ------------------------------------------------------------------
 
@@ -128,12 +144,13 @@ class CallSession:
             minimum, maximum = 1, max_digits
         timeout_ms = max(int(timeout * 1000), 1000)
         terminators = finish_on_key or "none"
+        self._gathers += 1
+        variable = f"cpaas_digits_{self._gathers}"  # fresh each time: no stale digits, no reset round trip
         arg = " ".join([str(minimum), str(maximum), "1", str(timeout_ms), terminators,
-                        quote_argument(file_string(prompts)), "silence_stream://1", "cpaas_digits",
+                        quote_argument(file_string(prompts)), "silence_stream://1", variable,
                         r"^[0-9*#]*$", str(timeout_ms)])
-        self.channel.set("cpaas_digits", "")
         result = self._run("play_and_get_digits", arg)
-        digits = result.variable("cpaas_digits") or ""
+        digits = result.variable(variable) or ""
         terminator = result.variable("read_terminator_used") or ""
         return GatherResult(digits, terminator if finish_on_key else "", result.interrupted)
 

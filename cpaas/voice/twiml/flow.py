@@ -80,6 +80,7 @@ class TwimlFlow:
     def _load(self, source) -> v.Document:
         if isinstance(source, InlineDocument):
             return parse_document(source.twiml)
+        self.session.waiting_elsewhere()
         document, self.document_url = self.fetcher.fetch(self.call_sid, source)
         for warning in document.warnings:
             log.warning("%s: TwiML warning %d from %s: %s", self.call_sid, warning.code, self.document_url,
