@@ -38,7 +38,7 @@ SENDER = "+15551239000"
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--messages", type=int, default=2000)
+    parser.add_argument("--messages", type=int, default=500)
     parser.add_argument("--clients", type=int, default=8)
     parser.add_argument("--api-workers", type=int, default=2)
     parser.add_argument("--simple-worker", action="store_true",
