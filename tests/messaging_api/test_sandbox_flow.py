@@ -143,3 +143,17 @@ def test_send_message_for_the_voice_engine_commits_queues_and_delivers(stack):
     assert statuses(stack.callbacks_for("/call-sms", message.sid, until="delivered"))[-1] == "delivered"
     fetched = stack.client.messages(message.sid).fetch()
     assert (fetched.direction, fetched.status, fetched.body) == ("outbound-call", "delivered", "Sent from a call")
+
+
+def test_a_send_job_that_crashes_mid_send_still_ends_the_message_failed(stack):
+    from rq import Callback, Queue
+
+    from cpaas.services.messages import QUEUE, SEND_CRASHED, SEND_JOB, create_outbound
+
+    with stack.database.session() as session:
+        sid = create_outbound(session, stack.account.sid, "+15005550020", NUMBER, "crash me").sid
+    # The only job for it gets an attempt number the retry policy cannot compare: it raises after the
+    # busy gateway's answer, with the message already `sending`.
+    Queue(QUEUE, connection=stack.redis).enqueue(SEND_JOB, sid, "not-a-number", on_failure=Callback(SEND_CRASHED))
+    final = stack.wait_for_status(sid, ("failed",))
+    assert (final.error_code, final.error_message) == (30008, "internal error while sending")
