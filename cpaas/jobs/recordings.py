@@ -55,10 +55,13 @@ def store(recording_sid: str) -> dict:
     storage = storage_for(ctx.settings)
     with ctx.database.session() as session:
         recording = session.get(Recording, recording_sid)
-        if recording is None or recording.status != "processing":
-            log.info("%s: nothing to store (%s)", recording_sid, recording.status if recording else "no such row")
-            return {"status": recording.status if recording else None}
+        if recording is None:
+            log.warning("%s: nothing to store, no such recording", recording_sid)
+            return {"status": None}
         call = recording.call_sid
+        if recording.status != "processing":
+            log.info("%s %s: nothing to store, already %s", call, recording_sid, recording.status)
+            return {"status": recording.status}
         try:
             if not service.store_media(session, storage, recording):
                 return {"status": "deleted"}

@@ -24,7 +24,7 @@ from cpaas.jobs.webhooks import enqueue
 from cpaas.models import Account, Recording, utcnow
 from cpaas.services.errors import DomainError, NotFound
 from cpaas.services.webhooks import WebhookRequest
-from cpaas.storage import ObjectNotFound, Storage, StorageError, StorageOptions
+from cpaas.storage import ObjectNotFound, Storage, StorageError, StorageOptions, storage_for, storage_options
 from cpaas.storage.audio import InvalidAudio, mp3_chunks, write_mp3
 
 log = logging.getLogger("cpaas.recordings")
@@ -47,6 +47,11 @@ class MediaUnavailable(DomainError):
 
 class RecordingUnusable(Exception):
     """Storing can never succeed (no file, or not audio we can store): fail now, don't retry."""
+
+
+def open_storage(settings: Settings) -> tuple[Storage, StorageOptions]:
+    """The configured backend and the media options; callers keep them for the life of their process."""
+    return storage_for(settings), storage_options()
 
 
 def recording_url(settings: Settings, recording: Recording) -> str:

@@ -17,7 +17,6 @@ from cpaas.api.twilio.schemas import Rfc2822, TwilioBool, TwilioResource, page_s
 from cpaas.models import Recording
 from cpaas.services import recordings as service
 from cpaas.services.errors import DomainError
-from cpaas.storage import storage_for, storage_options
 
 PREFIX = "/2010-04-01/Accounts/<string:account_sid>"
 blp = Blueprint("recordings", __name__, url_prefix=PREFIX, description="Call recordings")
@@ -111,9 +110,8 @@ def _storage():
     """One storage client per app, made on first use (boto3 clients are thread-safe)."""
     extensions = current_app.extensions
     if "cpaas.storage" not in extensions:
-        extensions["cpaas.storage"] = storage_for(extensions["cpaas.settings"])
-        extensions["cpaas.storage_options"] = storage_options()
-    return extensions["cpaas.storage"], extensions["cpaas.storage_options"]
+        extensions["cpaas.storage"] = service.open_storage(extensions["cpaas.settings"])
+    return extensions["cpaas.storage"]
 
 
 def _list(account_sid: str, params: dict, call_sid: str | None):
@@ -125,7 +123,8 @@ def _list(account_sid: str, params: dict, call_sid: str | None):
 def _delete(account_sid: str, sid: str, call_sid: str | None = None) -> None:
     account = account_in_path(account_sid)
     recording = _domain(lambda: service.find_recording(db_session(), account.sid, sid, call_sid))
-    _domain(lambda: service.delete_recording(_storage()[0], recording))
+    storage, _ = _storage()
+    _domain(lambda: service.delete_recording(storage, recording))
     current_app.logger.info("%s %s: recording deleted", recording.call_sid, recording.sid)
 
 
