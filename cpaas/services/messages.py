@@ -250,8 +250,8 @@ def receive(session: Session, sms: InboundSms) -> tuple[Message | None, bool]:
     gateway delivered the same one twice; (None, False) when no account owns the number it was sent to."""
     number = number_for_inbound(session, sms.to)
     if number is None:
-        log.warning("inbound SMS %s from %s to %s via %s: no account owns that number; dropped", sms.provider_id,
-                    sms.from_, sms.to, sms.gateway)
+        log.warning("inbound SMS from %s to %s via %s (id %s): no account owns that number; dropped", sms.from_,
+                    sms.to, sms.gateway, sms.provider_id or "-")
         return None, False
     if sms.provider_id and sms.gateway:
         existing = session.scalars(select(Message).where(Message.provider_id == sms.provider_id,
