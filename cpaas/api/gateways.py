@@ -9,8 +9,6 @@ are plain text, since gateways only look at the HTTP status.
 """
 from __future__ import annotations
 
-import os
-
 from flask import Blueprint, Flask, current_app, request
 
 from cpaas.api.context import db_session
@@ -23,7 +21,7 @@ _REGISTRY = "cpaas.sms_gateways"
 
 
 def install_registry(app: Flask, registry: GatewayRegistry) -> None:
-    """Use these gateways (by default they are read from the process environment on first use)."""
+    """Use these gateways (by default they are read from the environment and .env on first use)."""
     app.extensions[_REGISTRY] = registry
 
 
@@ -31,7 +29,7 @@ def _registry() -> GatewayRegistry:
     registry = current_app.extensions.get(_REGISTRY)
     if registry is None:
         settings = current_app.extensions["cpaas.settings"]
-        registry = current_app.extensions[_REGISTRY] = GatewayRegistry.from_environ(os.environ,
+        registry = current_app.extensions[_REGISTRY] = GatewayRegistry.from_environ(messages.gateway_environ(),
                                                                                    settings.public_base_url)
     return registry
 

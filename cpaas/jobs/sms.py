@@ -13,7 +13,6 @@ throughput and retry backoff all reschedule the job on RQ's scheduler.
 from __future__ import annotations
 
 import logging
-import os
 from dataclasses import asdict, dataclass
 from datetime import timedelta
 
@@ -55,7 +54,7 @@ _built: tuple[context.JobContext, _Messaging] | None = None
 def _messaging(ctx: context.JobContext) -> _Messaging:
     global _built
     if _built is None or _built[0] is not ctx:
-        registry = GatewayRegistry.from_environ(os.environ, ctx.settings.public_base_url)
+        registry = GatewayRegistry.from_environ(messages.gateway_environ(), ctx.settings.public_base_url)
         _built = (ctx, _Messaging(registry, SmsSender(registry, GatewayThroughput(ctx.redis, registry.config)),
                                   NumberRateLimiter.from_config(ctx.redis, registry.config), registry.config.retry))
     return _built[1]

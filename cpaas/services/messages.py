@@ -15,11 +15,14 @@ auth token, retried with backoff, and kept in order per message (cpaas/jobs/webh
 from __future__ import annotations
 
 import logging
+import os
 from dataclasses import dataclass
+from pathlib import Path
 from urllib.parse import urlsplit
 
 import phonenumbers
 import redis
+from dotenv import dotenv_values
 from rq import Callback, Queue
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
@@ -44,6 +47,15 @@ SEND_CRASHED = "cpaas.jobs.sms.send_crashed"
 INBOUND_JOB = "cpaas.jobs.sms.handle_inbound"
 #: Statuses that trigger a status callback (queued is the creation, not a change).
 CALLBACK_STATUSES = ("sending", "sent", "delivered", "undelivered", "failed")
+
+
+def gateway_environ(dotenv: str | None = ".env") -> dict[str, str]:
+    """Where the SMS_* gateway settings come from: the environment over `.env`, as load_settings reads."""
+    merged: dict[str, str] = {}
+    if dotenv and Path(dotenv).is_file():
+        merged.update({k: v for k, v in dotenv_values(dotenv).items() if v is not None})
+    merged.update(os.environ)
+    return merged
 
 
 # -- outbound --------------------------------------------------------------------------------
