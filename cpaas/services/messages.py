@@ -261,6 +261,9 @@ def receive(session: Session, sms: InboundSms) -> tuple[Message | None, bool]:
     """Store a message that arrived from a gateway. (message, True) when new; (existing, False) when the
     gateway delivered the same one twice; (None, False) when no account owns the number it was sent to."""
     number = number_for_inbound(session, sms.to)
+    if number is None and sms.to.isdigit():
+        # SMSCs often write international numbers without the '+' (15551230000).
+        number = number_for_inbound(session, "+" + sms.to)
     if number is None:
         log.warning("inbound SMS from %s to %s via %s (id %s): no account owns that number; dropped", sms.from_,
                     sms.to, sms.gateway, sms.provider_id or "-")
@@ -273,7 +276,7 @@ def receive(session: Session, sms: InboundSms) -> tuple[Message | None, bool]:
             log.info("%s: duplicate delivery of %s from %s ignored", existing.sid, sms.provider_id, sms.gateway)
             return existing, False
     now = utcnow()
-    message = Message(account_sid=number.account_sid, direction="inbound", to=sms.to, from_=sms.from_,
+    message = Message(account_sid=number.account_sid, direction="inbound", to=number.phone_number, from_=sms.from_,
                       body=sms.body, num_segments=segment(sms.body).num_segments if sms.body else 1,
                       status=RECEIVED, date_sent=sms.received_at or now, phone_number_sid=number.sid,
                       gateway=sms.gateway, provider_id=sms.provider_id)

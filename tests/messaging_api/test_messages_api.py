@@ -135,6 +135,11 @@ def test_inbound_message_is_stored_and_listed(stack):
     assert message.date_sent is not None
 
 
+def test_inbound_to_an_international_number_without_plus_finds_the_number(stack):
+    sid = inject(stack, "+15557650134", NUMBER.lstrip("+"), "no plus")
+    assert stack.client.messages(sid).fetch().to == NUMBER
+
+
 def test_redact_empties_the_body_and_keeps_the_record(stack):
     sid = inject(stack, "+15557650144", NUMBER, "my secret code is 1234")
     redacted = stack.client.messages(sid).update(body="")
