@@ -62,8 +62,12 @@ class Channel:
         self.session_id = switch.next_session_id()
         self.loopback_peer: Channel | None = None
         self.bridged_to: Channel | None = None
+        # The leg shown as Other-Leg-* (a bridge's originator, or the leg it bridged to); it stays
+        # after the bridge ends, as in FreeSWITCH.
+        self.other_leg: Channel | None = None
         self.other_leg_type: str | None = None
         self.farend = None            # scripted far end (cpaas.sandbox.farend.FarEnd), if any
+        self.has_media = True         # False for a SIP leg until SDP (183/200): no codec headers
         self.output = None            # what this channel currently sends (cpaas.sandbox.audio.Source)
         self.dtmf_buffer: deque[str] = deque()
         self.commands: Queue = Queue()
@@ -76,6 +80,7 @@ class Channel:
         self.current_app: str | None = None
         self._deferred_cause: str | None = None  # hang-up waiting for the running app to return
         self.originating = False      # an outbound leg waiting for its far end
+        self._next_script: list | None = None     # replaces the running script (transfer, uuid_bridge)
         self.pending_kill: str | None = None     # uuid_kill received while originating
         self.greenlet = None
         self.events_muted = False     # used by the originate of a failed `error/` leg: no events at all
@@ -93,8 +98,15 @@ class Channel:
 
     @property
     def ending(self) -> bool:
-        """Hung up, or about to be as soon as the running application returns."""
-        return self.hangup_cause is not None or self._deferred_cause is not None
+        """Hung up, about to be as soon as the running application returns, or leaving its
+        applications for a new script."""
+        return self.hangup_cause is not None or self._deferred_cause is not None or self._next_script is not None
+
+    def replace_script(self, script: list) -> None:
+        """Stop the running applications (a park ends with CHANNEL_UNPARK) and run `script`."""
+        self._next_script = list(script)
+        self.commands.put(_STOP)
+        self._wake.set()
 
     def hangup_after_app(self, cause: str) -> None:
         """A loopback A leg whose B leg went away: its application ends first, then it hangs up."""
@@ -138,13 +150,14 @@ class Channel:
                ("Answer-State", self.answer_state)]
         if self.hangup_cause:
             out.append(("Hangup-Cause", self.hangup_cause))
-        out += [("Channel-Read-Codec-Name", "L16"), ("Channel-Read-Codec-Rate", "8000"),
-                ("Channel-Read-Codec-Bit-Rate", "128000"), ("Channel-Write-Codec-Name", "L16"),
-                ("Channel-Write-Codec-Rate", "8000"), ("Channel-Write-Codec-Bit-Rate", "128000")]
+        if self.has_media:
+            out += [("Channel-Read-Codec-Name", "L16"), ("Channel-Read-Codec-Rate", "8000"),
+                    ("Channel-Read-Codec-Bit-Rate", "128000"), ("Channel-Write-Codec-Name", "L16"),
+                    ("Channel-Write-Codec-Rate", "8000"), ("Channel-Write-Codec-Bit-Rate", "128000")]
         out += self.profile.headers("Caller")
-        if other and self.bridged_to is not None and self.other_leg_type:
+        if other and self.other_leg is not None and self.other_leg_type:
             out.append(("Other-Type", self.other_leg_type))
-            out += self.bridged_to.profile.headers("Other-Leg", other_leg=True)
+            out += self.other_leg.profile.headers("Other-Leg", other_leg=True)
         if with_vars:
             out += [(f"variable_{k}", v) for k, v in self.variables.items()]
         return out
@@ -197,6 +210,7 @@ class Channel:
         if self.profile.times["progress_media"] or self.answered or self.hungup:
             return
         self.profile.times["progress_media"] = self.switch.clock.now_us()
+        self.has_media = True
         self.answer_state = "early"
         self.set_var("endpoint_disposition", "EARLY MEDIA")
         self.fire("CHANNEL_PROGRESS_MEDIA")
@@ -209,6 +223,7 @@ class Channel:
         if self.answered or self.hungup:
             return
         self.profile.times["answered"] = self.switch.clock.now_us()
+        self.has_media = True
         self.answer_state = "answered"
         self.set_var("endpoint_disposition", "ANSWER")
         self.fire("CHANNEL_ANSWER")
@@ -240,7 +255,12 @@ class Channel:
             callback(self)
         loop_peer = self.loopback_peer
         if loop_peer is not None and not loop_peer.hungup:
-            if self.variables.get("loopback_leg") == "A":
+            if (self.variables.get("loopback_leg") == "A" and not from_peer
+                    and self.current_app in ("conference", "uuid_bridge")):
+                # Seen in FreeSWITCH 1.10: an A leg in a conference or a uuid_bridge tears the B
+                # leg's media down first (its application returns), then the B leg hangs up.
+                loop_peer.hangup_after_app(cause)
+            elif self.variables.get("loopback_leg") == "A":
                 loop_peer.hangup(cause, from_peer=True)
             else:
                 # A cause set on the B leg does not reach the A leg (the A leg sees NORMAL_CLEARING),
@@ -414,12 +434,12 @@ class Channel:
     # ---- running applications ---------------------------------------------------------------
     def start_idle(self) -> None:
         """A leg with no script of its own (a bridge's B leg): serve commands until hang-up."""
-        def idle():
-            try:
-                self.serve_commands()
-            finally:
-                self.finish()
-        self.greenlet = gevent.spawn(idle)
+        self.start([(Channel.serve_until_hangup, "")])
+
+    def serve_until_hangup(self) -> None:
+        self.serve_commands()
+        if self._next_script is None and self._deferred_cause is None:
+            self.wait(float("inf"))
 
     def start(self, script: list[tuple[str, str]]) -> None:
         """Run `script` (dialplan or originate applications) on the channel's own greenlet."""
@@ -427,10 +447,16 @@ class Channel:
 
     def _run_script(self, script) -> None:
         try:
-            for app, arg in script:
-                if self.ending:
-                    break
-                self.execute(app, arg)
+            pending = list(script)
+            while pending and not self.hungup and self._deferred_cause is None:
+                app, arg = pending.pop(0)
+                if self._next_script is None:
+                    if callable(app):  # an internal step (uuid_bridge, an idle bridge leg)
+                        app(self)
+                    else:
+                        self.execute(app, arg)
+                if self._next_script is not None and not self.hungup:
+                    pending, self._next_script = self._next_script, None
             if not self.hungup:
                 self.hangup(self._deferred_cause or "NORMAL_CLEARING")
         except Exception:  # a bug in an application must not leave a channel that never ends

@@ -24,7 +24,7 @@ def extension(switch, number: str) -> list[tuple[str, str]] | None:
         "tonesilence": [("answer", ""), ("playback", "tone_stream://%(2000,0,440)"),
                         ("playback", "silence_stream://-1")],
         "park": [("answer", ""), ("park", "")],
-        "busy": [("respond", "486 Busy Here")],
+        "busy": [("respond", "486")],
         "noanswer": [("ring_ready", ""), ("park", "")],
         "esl-out": [("socket", socket_arg)],
         "controller": [("socket", socket_arg)],

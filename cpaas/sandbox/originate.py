@@ -201,7 +201,9 @@ class Originator:
             callee_id_name=v.get("origination_callee_id_name", "Outbound Call"),
             callee_id_number=v.get("origination_callee_id_number", destination if source != "mod_loopback"
                                    else context),
-            destination_number=destination, source=source, context=context)
+            destination_number=destination, source=source, context=context,
+            # An api originate of a SIP leg has no dialplan until it runs one.
+            dialplan="xml" if source == "mod_loopback" or self.a_leg is not None else "")
 
     def _new_a(self, name: str, profile: CallerProfile, endpoint: str) -> Channel:
         uuid = self.vars.get("origination_uuid") or self.switch.new_uuid()
@@ -221,7 +223,7 @@ class Originator:
         channel.set_var("originate_early_media", "true")
         channel.set_var("originate_endpoint", endpoint)
         if self.a_leg is not None:
-            channel.other_leg_type = "originator"
+            channel.other_leg, channel.other_leg_type = self.a_leg, "originator"
         self.switch.add_channel(channel)
         return channel
 
@@ -296,7 +298,7 @@ class Originator:
         b.set_state("CS_EXECUTE")
         b.start(apps)
         self._wait_outcome(a)
-        if not a.hungup:
+        if not a.hungup and self.a_leg is None:
             self._flip(a)
 
     def _flip(self, channel: Channel) -> None:
@@ -306,11 +308,16 @@ class Originator:
         channel.fire("CALL_UPDATE", pre=[("Direction", "RECV")])
 
     def _dial_farend(self, endpoint: str, number: str) -> None:
+        unreachable = _unreachable_sip_uri(endpoint)
         profile = self._profile(number, "mod_sofia", "default")
         channel = self._new_a(endpoint if not endpoint.startswith("sandbox/") else f"sofia/{endpoint}",
                               profile, endpoint.split("/")[0])
         far = farend.for_number(number, self.vars)
+        if unreachable:
+            # Like FreeSWITCH sending an INVITE to a closed port: no ringing, the leg fails.
+            far = farend.FarEnd(fail_cause="NORMAL_TEMPORARY_FAILURE", ring_after=None, fail_after=0.05)
         channel.farend = far
+        channel.has_media = False
         self._announce(channel)
         gevent.spawn(self._play_farend, channel, far)
         self._wait_outcome(channel)
@@ -343,6 +350,30 @@ class Originator:
         if sleep_until(far.answer_after):
             channel.set_var("sip_term_status", "200")
             channel.mark_answered()
+
+
+def _unreachable_sip_uri(endpoint: str) -> bool:
+    """A direct SIP URI (sofia/PROFILE/user@HOST:PORT) to a loopback port where nothing listens.
+
+    Only loopback addresses are probed (one UDP datagram; a closed port answers with ICMP, which
+    the next receive reports as ECONNREFUSED), so the sandbox never sends anything off the host."""
+    match = re.match(r"sofia/(?!gateway/)[^/]+/(?:sips?:)?[^@/]+@(127\.\d+\.\d+\.\d+|localhost):(\d+)", endpoint)
+    if not match:
+        return False
+    from gevent import socket as gsocket
+    probe = gsocket.socket(gsocket.AF_INET, gsocket.SOCK_DGRAM)
+    try:
+        probe.settimeout(0.2)
+        probe.connect((match.group(1), int(match.group(2))))
+        probe.send(b"\r\n\r\n")  # a SIP keep-alive (RFC 5626), harmless to a real UAS
+        probe.recv(1)
+    except ConnectionRefusedError:
+        return True
+    except OSError:
+        return False
+    finally:
+        probe.close()
+    return False
 
 
 def dial(switch, url: str, caller: dict, a_leg=None) -> tuple[Channel | None, str, list]:

@@ -38,8 +38,9 @@ class CallerProfile:
 
     def headers(self, prefix: str = "Caller", other_leg: bool = False) -> list[tuple[str, str]]:
         p = prefix
-        out = [(f"{p}-Direction", self.direction), (f"{p}-Logical-Direction", self.direction),
-               (f"{p}-Dialplan", self.dialplan)]
+        out = [(f"{p}-Direction", self.direction), (f"{p}-Logical-Direction", self.direction)]
+        if self.dialplan:
+            out.append((f"{p}-Dialplan", self.dialplan))
         if self.caller_id_name is not None:
             out.append((f"{p}-Caller-ID-Name", self.caller_id_name))
         out += [(f"{p}-Caller-ID-Number", self.caller_id_number),

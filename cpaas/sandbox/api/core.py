@@ -5,6 +5,7 @@ import json
 
 import gevent
 
+from cpaas.sandbox import causes
 from cpaas.sandbox.api import command
 from cpaas.sandbox.core import VERSION_LINE, uptime_text
 
@@ -125,12 +126,14 @@ def show(switch, arg, listener):
 @command("hupall")
 def hupall(switch, arg, listener):
     words = arg.split()
-    cause = words[0] if words else "MANAGER_REQUEST"
+    cause = causes.normalise(words[0] if words else "MANAGER_REQUEST", "MANAGER_REQUEST")
     var, value = (words[1], words[2]) if len(words) >= 3 else (None, None)
     for channel in list(switch.channels.values()):
         if var is None or channel.get_var(var) == value:
             channel.hangup(cause)
-    return "+OK\n"
+    if var is not None:
+        return f"+OK hangup all channels matching [{var}]=[{value}] with cause {cause}\n"
+    return f"+OK hangup all channels with cause {cause}\n"
 
 
 @command("fsctl")

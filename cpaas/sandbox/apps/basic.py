@@ -90,8 +90,12 @@ def hangup(channel, arg):
 
 @app("respond")
 def respond(channel, arg):
-    """respond <code> [reason]: a SIP response; 4xx-6xx refuse the call, 18x signal progress."""
+    """respond <code> [reason]: a SIP response; 4xx-6xx refuse the call, 18x signal progress.
+    A loopback leg has no SIP to answer with: the response is ignored (the A leg later sees
+    NORMAL_CLEARING when the extension ends), as FreeSWITCH 1.10 does."""
     code = arg.split()[0] if arg.strip() else "200"
+    if channel.name.startswith("loopback/"):
+        return
     if code.startswith("18"):
         if code == "183":
             channel.mark_pre_answered()
@@ -105,7 +109,7 @@ def respond(channel, arg):
              "603": "CALL_REJECTED", "503": "NORMAL_TEMPORARY_FAILURE", "403": "CALL_REJECTED"}.get(
         code, "CALL_REJECTED")
     channel.set_var("sip_term_status", code)
-    channel.hangup(cause)
+    channel.hangup_after_app(cause)
 
 
 @app("send_dtmf")

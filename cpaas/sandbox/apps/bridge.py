@@ -26,7 +26,12 @@ def _continue_on_fail(channel, cause: str) -> bool:
 def _link(a, b) -> None:
     now = a.switch.clock.now_us()
     a.bridged_to, b.bridged_to = b, a
+    a.other_leg, b.other_leg = b, a
     a.other_leg_type, b.other_leg_type = "originatee", "originator"
+    a.profile.callee_id_name = b.profile.caller_id_name or "Outbound Call"
+    a.profile.callee_id_number = b.profile.caller_id_number
+    a.set_var("last_sent_callee_id_name", a.profile.callee_id_name)
+    a.set_var("last_sent_callee_id_number", a.profile.callee_id_number)
     for x, y in ((a, b), (b, a)):
         x.profile.times["bridged"] = now
         x.set_var("last_bridge_to", y.uuid)
@@ -85,6 +90,8 @@ def bridge(channel, arg):
             "timeout": channel.variables.get("call_timeout") or 60}, a_leg=channel)
     except originate.DialStringError:
         winner, cause, tried = None, "INVALID_URL", []
+    if winner is not None and not channel.hungup:
+        channel.other_leg, channel.other_leg_type = winner, "originatee"
     if channel.call_state == "RING_WAIT" and not channel.hungup:
         channel.set_callstate("ACTIVE")
     legs = ",".join(f"{o.channel.uuid};Outbound Call;{o.leg.endpoint.split('/')[-1]}"
@@ -98,6 +105,7 @@ def bridge(channel, arg):
             return None
         channel.set_var("originate_disposition", cause)
         channel.set_var("DIALSTATUS", DIALSTATUS.get(cause, cause))
+        channel.set_var("originate_failed_cause", cause)
         if causes_text:
             channel.set_var("originate_causes", causes_text)
         if not _continue_on_fail(channel, cause) and cause not in _KEEP_CALLER:
@@ -113,6 +121,7 @@ def bridge(channel, arg):
         return None
     winner.start_idle()
     channel.mark_answered()
+    winner.set_state("CS_EXCHANGE_MEDIA")
     _link(channel, winner)
     _on_answer_apps(winner)
     why = _hold_bridge(channel, winner)
@@ -125,25 +134,36 @@ def bridge(channel, arg):
 
 
 def bridge_existing(a, b) -> None:
-    """uuid_bridge: stop what both channels do and connect them until either hangs up."""
-    for leg in (a, b):
-        leg.break_media(all_=True)
-        leg.queue_command(Command("execute", "uuid_bridge", b.uuid if leg is a else a.uuid))
+    """uuid_bridge: both channels leave what they run (a park ends) and are connected until
+    either hangs up; as in FreeSWITCH there is no EXECUTE_COMPLETE for the uuid_bridge step."""
+    a.replace_script([(lambda channel: run_uuid_bridge(channel, b, True), b.uuid)])
+    b.replace_script([(lambda channel: run_uuid_bridge(channel, a, False), a.uuid)])
 
 
-@app("uuid_bridge")
-def uuid_bridge_app(channel, arg):
-    """The internal half of uuid_bridge on each leg: linked while both are up."""
-    other = channel.switch.channel(arg.strip())
-    if other is None:
-        return None
-    if channel.bridged_to is None and other.bridged_to is None:
+UUID_BRIDGE_CALLING = {True: ("switch_ivr_bridge.c", "uuid_bridge_on_soft_execute", 1236),
+                       False: ("switch_ivr_bridge.c", "uuid_bridge_on_soft_execute", 1243)}
+
+
+def run_uuid_bridge(channel, other, originator: bool) -> None:
+    for state in ("CS_HIBERNATE", "CS_RESET", "CS_SOFT_EXECUTE"):
+        channel.set_state(state)
+    previous, channel.current_app = channel.current_app, "uuid_bridge"
+    channel.set_var("current_application", "uuid_bridge")
+    channel.set_var("current_application_data", other.uuid)
+    channel.fire("CHANNEL_EXECUTE", post=[("Application", "uuid_bridge"), ("Application-Data", other.uuid),
+                                          ("Application-UUID", channel.switch.new_uuid())],
+                 calling=UUID_BRIDGE_CALLING[originator])
+    if originator:
         _link(channel, other)
-    while not channel.hungup and not other.hungup and channel.bridged_to is other:
+    else:
+        channel.set_state("CS_CONSUME_MEDIA")
+        channel.set_state("CS_EXCHANGE_MEDIA")
+    while not channel.ending and not other.hungup:
         channel.wait(1.0)
-    if channel.bridged_to is other:
-        _unlink(channel, other) if other.bridged_to is channel and channel.other_leg_type == "originatee" \
-            else _unlink(other, channel)
     if not channel.hungup:
         channel.hangup("NORMAL_CLEARING", from_peer=True)
-    return None
+    if originator:
+        while not other.hungup:
+            gevent.sleep(0.01)
+        _unlink(channel, other)
+    channel.current_app = previous
