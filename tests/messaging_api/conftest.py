@@ -84,6 +84,14 @@ class SmsStack:
             assert validator.validate(request.url, request.form, request.headers["X-Twilio-Signature"])
         return got
 
+    def request_to(self, path: str, predicate, timeout: float = 15.0):
+        """The first request the user's app received on `path` that matches `predicate`."""
+        deadline = time.monotonic() + timeout
+        while not (matching := [r for r in self.webhooks.received(path) if predicate(r)]):
+            assert time.monotonic() < deadline, f"no matching request on {path}{self.worker_log()}"
+            time.sleep(0.05)
+        return matching[0]
+
     def rows(self, **where) -> list[Message]:
         with self.database.session() as session:
             query = select(Message).filter_by(**where).order_by(Message.date_created)

@@ -73,8 +73,7 @@ def test_inbound_json_reaches_sms_url(stack):
     again = requests.post(f"{stack.server.url}/sms/http/acme/inbound", params={"token": TOKEN},
                           json={"msisdn": phone, "to": NUMBER, "text": "ping", "message_id": "in-1"}, timeout=5)
     assert again.text == accepted.text  # the provider's retry is the same message, not a second one
-    got = stack.webhooks.wait_for("/sms")
-    assert [r.form["Body"] for r in got if r.form["From"] == phone] == ["ping"]
+    assert stack.request_to("/sms", lambda r: r.form["From"] == phone).form["Body"] == "ping"
     deadline = time.monotonic() + 15
     while not (reply := [r for r in stack.provider.received("/v1/messages") if json.loads(r.body)["msisdn"] == phone]):
         assert time.monotonic() < deadline, "the <Message> reply never reached the provider"

@@ -70,7 +70,7 @@ def test_mo_at_the_carrier_reaches_sms_url_and_the_reply_goes_out_through_kannel
     phone = "+15557650301"
     stack.webhooks.reply("/sms", Reply(body="<Response><Message>We got your message</Message></Response>"))
     harness.inject_mo(phone, NUMBER, "Hi there")
-    request = [r for r in stack.webhooks.wait_for("/sms") if r.form.get("From") == phone][0]
+    request = stack.request_to("/sms", lambda r: r.form.get("From") == phone)
     assert (request.form["To"], request.form["Body"]) == (NUMBER, "Hi there")
     inbound = stack.client.messages(request.form["MessageSid"]).fetch()
     assert (inbound.direction, inbound.status) == ("inbound", "received")

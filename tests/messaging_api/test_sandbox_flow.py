@@ -82,7 +82,7 @@ def test_cli_injected_message_reaches_sms_url_and_the_message_reply_is_sent(stac
                            "--body", "Hello ж"], env={**stack.env}, capture_output=True, text=True, timeout=30)
     assert done.returncode == 0, done.stderr
     inbound_sid = done.stdout.strip()
-    request = [r for r in stack.webhooks.wait_for("/sms") if r.form.get("MessageSid") == inbound_sid][0]
+    request = stack.request_to("/sms", lambda r: r.form.get("MessageSid") == inbound_sid)
     assert {k: request.form[k] for k in ("From", "To", "Body", "NumMedia", "SmsSid", "AccountSid")} == {
         "From": phone, "To": NUMBER, "Body": "Hello ж", "NumMedia": "0", "SmsSid": inbound_sid,
         "AccountSid": stack.account.sid}
@@ -115,13 +115,14 @@ def test_redirect_body_media_and_explicit_to(stack):
 def test_empty_response_sends_nothing_and_a_failing_sms_url_falls_back(stack):
     phone = "+15557650204"
     stack.webhooks.reply("/sms", Reply(body="<Response/>"))
+    before = len(stack.webhooks.received("/sms"))
     requests.post(f"{stack.server.url}/sms/sandbox/sandbox/inbound", data={"From": phone, "To": NUMBER, "Body": "a"},
                   timeout=5)
-    stack.webhooks.wait_for("/sms", count=len(stack.webhooks.received("/sms")))
+    assert stack.webhooks.wait_for("/sms", count=before + 1)[-1].form["From"] == phone
     fallback_number = "+15551230209"
     stack.add_number(fallback_number, sms_url=stack.webhooks.url + "/broken",
                      sms_fallback_url=stack.webhooks.url + "/fallback")
-    stack.webhooks.reply("/broken", Reply(status=500))
+    stack.webhooks.reply("/broken", Reply(status=500))  # SmsUrl fails: Twilio then tries SmsFallbackUrl
     stack.webhooks.reply("/fallback", Reply(body="<Response><Message>from the fallback</Message></Response>"))
     requests.post(f"{stack.server.url}/sms/sandbox/sandbox/inbound",
                   data={"From": phone, "To": fallback_number, "Body": "b"}, timeout=5)
