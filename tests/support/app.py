@@ -32,6 +32,7 @@ def make_app(settings: Settings):
 class Credentials:
     sid: str
     token: str
+    number: str | None = None  # a phone number the account owns, when a fixture gave it one
 
     @property
     def auth(self) -> tuple[str, str]:

@@ -1,14 +1,20 @@
+import itertools
+
 import pytest
 
 from tests.support.voice import VoiceStack
 
+_numbers = itertools.count()
 
-@pytest.fixture
-def stack(tmp_path, redis_url):
-    voice = VoiceStack(tmp_path, redis_url)
+
+@pytest.fixture(scope="module")
+def stack(tmp_path_factory, redis_server):
+    """One sandbox + controller + worker per test module (starting them costs seconds); the tests of
+    a module use distinct numbers and accounts, so they do not see each other's calls."""
+    voice = VoiceStack(tmp_path_factory.mktemp("voice"), redis_server.url)
     yield voice
     voice.stop()
-    # pytest shows captured output only when the test failed: the logs of every process involved.
+    # pytest shows captured output only when a test failed: the logs of every process involved.
     print("---- controller ----\n" + voice.controller.output()[-8000:])
     print("---- sandbox ----\n" + "\n".join(voice.sandbox.log_lines[-60:]))
 
@@ -25,11 +31,12 @@ def api(stack):
 
 @pytest.fixture
 def caller(stack):
-    """An account that owns +15551230000, and the official SDK pointed at our API."""
+    """A fresh account owning a fresh number (`caller.number`), for the official SDK."""
     from cpaas.models import Account
     from cpaas.services.phone_numbers import add_number
 
     creds = stack.account("Caller")
+    creds.number = f"+1555123{next(_numbers):04d}"
     with stack.database.session() as session:
-        add_number(session, session.get(Account, creds.sid), "+15551230000")
+        add_number(session, session.get(Account, creds.sid), creds.number)
     return creds

@@ -19,8 +19,9 @@ def test_dial_that_is_not_answered(stack, webhooks, dialled, expected):
     account = stack.account()
     voice = webhooks.twiml("/voice", f'<Response><Dial action="/dialed" timeout="5">{dialled}</Dial></Response>')
     webhooks.twiml("/dialed", "<Response><Hangup/></Response>")
-    _number(stack, account, "+15557651000", voice_url=voice)
-    stack.inbound_call("+15551230000", "+15557651000")
+    ours = "+1555766" + dialled[-4:]
+    _number(stack, account, ours, voice_url=voice)
+    stack.inbound_call("+15551230000", ours)
     dialed = webhooks.wait_for("/dialed", timeout=30)[0]
     assert dialed.form["DialCallStatus"] == expected and "DialCallSid" not in dialed.form
     parent = stack.finished_call(dialed.form["CallSid"])
@@ -80,9 +81,10 @@ def test_caller_hangs_up_during_gather_and_during_dial(stack, webhooks):
 def test_document_failures_record_the_error_and_hang_up(stack, webhooks, reply, code):
     account = stack.account()
     url = webhooks.twiml("/bad", reply) if reply else "http://127.0.0.1:9/down"
-    _number(stack, account, "+15557651005", voice_url=url)
-    stack.inbound_call("+15551230000", "+15557651005")
-    call = stack.wait_call(lambda c: c.to == "+15557651005" and c.is_finished)
+    ours = f"+155576{code}"
+    _number(stack, account, ours, voice_url=url)
+    stack.inbound_call("+15551230000", ours)
+    call = stack.wait_call(lambda c: c.to == ours and c.is_finished)
     # Hung up before anything answered: failed, with the reason on the row.
     assert call.error_code == code and call.status == "failed"
 

@@ -14,7 +14,7 @@ def test_call_runs_its_document_and_reports_progress_in_order(stack, api, caller
                                    '</Gather></Response>')
     webhooks.twiml("/menu", "<Response><Say>Goodbye</Say></Response>")
     status = webhooks.reply("/status")
-    call = client.calls.create(to="+15557650123", from_="+15551230000", url=url, status_callback=status,
+    call = client.calls.create(to="+15557650123", from_=caller.number, url=url, status_callback=status,
                                status_callback_event=["initiated", "ringing", "answered", "completed"])
     assert call.status == "queued" and call.direction == "outbound-api" and call.sid.startswith("CA")
 
@@ -37,7 +37,7 @@ def test_call_runs_its_document_and_reports_progress_in_order(stack, api, caller
 def test_busy_and_no_route(stack, api, caller, webhooks):
     client = twilio_client(api.url, caller)
     status = webhooks.reply("/status")
-    call = client.calls.create(to="+15557650486", from_="+15551230000", url=webhooks.twiml("/v", "<Response/>"),
+    call = client.calls.create(to="+15557650486", from_=caller.number, url=webhooks.twiml("/v", "<Response/>"),
                                status_callback=status)
     done = webhooks.wait_for("/status")[0]
     assert done.form["CallStatus"] == "busy" and done.form["CallDuration"] == "0"
@@ -48,8 +48,8 @@ def test_busy_and_no_route(stack, api, caller, webhooks):
 def test_create_validation_uses_twilio_codes(stack, api, caller):
     client = twilio_client(api.url, caller)
     cases = [dict(to="+15557650000", from_="+15559999999", url="http://127.0.0.1:9/x"),  # not our number
-             dict(to="12", from_="+15551230000", url="http://127.0.0.1:9/x"),
-             dict(to="+15557650000", from_="+15551230000")]
+             dict(to="12", from_=caller.number, url="http://127.0.0.1:9/x"),
+             dict(to="+15557650000", from_=caller.number)]
     for kwargs, code in zip(cases, (21210, 21211, 21205)):
         with pytest.raises(TwilioRestException) as excinfo:
             client.calls.create(**kwargs)
@@ -57,17 +57,26 @@ def test_create_validation_uses_twilio_codes(stack, api, caller):
     assert client.calls.list() == []
 
 
-def test_live_redirect_then_hang_up(stack, api, caller, webhooks):
+def test_live_redirect_during_a_long_play_then_hang_up(stack, api, caller, webhooks):
+    import io
+    import wave
+
+    from tests.support.webhook_server import Reply
+
+    buffer = io.BytesIO()
+    with wave.open(buffer, "wb") as wav:
+        wav.setnchannels(1), wav.setsampwidth(2), wav.setframerate(8000)
+        wav.writeframes(b"\x00\x10" * 8000 * 120)  # two minutes (12 s at the sandbox's 10x clock)
+    audio = webhooks.reply("/long.wav", default=Reply(body=buffer.getvalue(), content_type="audio/wav"))
     client = twilio_client(api.url, caller)
-    url = webhooks.twiml("/long", '<Response><Play loop="0">http://127.0.0.1:9/never.wav</Play>'
-                                  '<Pause length="600"/></Response>')
+    url = webhooks.twiml("/long", f'<Response><Play>{audio}</Play><Say>After the play</Say></Response>')
     webhooks.twiml("/redirected", '<Response><Pause length="600"/></Response>')
-    call = client.calls.create(to="+15557650000", from_="+15551230000", url=url)
+    call = client.calls.create(to="+15557650000", from_=caller.number, url=url)
     webhooks.wait_for("/long")
-    stack.wait_call(lambda c: c.sid == call.sid and c.status == "in-progress")
+    webhooks.wait_for("/long.wav")  # the Play has started
     time.sleep(0.3)
     client.calls(call.sid).update(url=webhooks.url + "/redirected", method="POST")
-    redirected = webhooks.wait_for("/redirected")[0]
+    redirected = webhooks.wait_for("/redirected", timeout=4)[0]  # the Play (12 s) was cut short
     assert redirected.form["CallSid"] == call.sid and redirected.form["CallStatus"] == "in-progress"
 
     client.calls(call.sid).update(status="completed")
@@ -79,7 +88,7 @@ def test_live_redirect_then_hang_up(stack, api, caller, webhooks):
 
 def test_cancel_a_ringing_call(stack, api, caller, webhooks):
     client = twilio_client(api.url, caller)
-    call = client.calls.create(to="+15557650480", from_="+15551230000", url=webhooks.twiml("/v", "<Response/>"))
+    call = client.calls.create(to="+15557650480", from_=caller.number, url=webhooks.twiml("/v", "<Response/>"))
     stack.wait_call(lambda c: c.sid == call.sid and c.status == "ringing")
     client.calls(call.sid).update(status="canceled")
     assert stack.finished_call(call.sid).status == "canceled"
@@ -89,7 +98,7 @@ def test_cancel_a_ringing_call(stack, api, caller, webhooks):
 def test_list_and_filter_calls(stack, api, caller, webhooks):
     client = twilio_client(api.url, caller)
     url = webhooks.twiml("/v", "<Response><Hangup/></Response>")
-    sids = [client.calls.create(to=to, from_="+15551230000", url=url).sid
+    sids = [client.calls.create(to=to, from_=caller.number, url=url).sid
             for to in ("+15557650001", "+15557650002", "+15557650486")]
     for sid in sids:
         stack.finished_call(sid)
