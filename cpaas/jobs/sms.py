@@ -71,17 +71,11 @@ def send(message_sid: str, attempt: int = 1, number_slot: bool = False, gateway:
     rate-limit slots are already booked (a rescheduled run must not book them twice)."""
     ctx = context.current()
     sms = _messaging(ctx)
-    with ctx.database.session() as session:
-        message = session.get(Message, message_sid)
-        if message is None:
-            log.warning("%s: not found (deleted?); nothing to send", message_sid)
-            return "missing"
-        if not message.in_flight:
-            return f"already {message.status}"
-        outbound = OutboundSms(message.sid, message.from_, message.to, message.body, message.account_sid,
-                               tuple(message.media_urls), message.validity_period)
-        number = session.get(PhoneNumber, message.phone_number_sid) if message.phone_number_sid else None
-        gateway = gateway or (number.sms_gateway if number else None)
+    loaded = _load_outbound(ctx, message_sid)
+    if isinstance(loaded, str):
+        return loaded
+    outbound, number_gateway = loaded
+    gateway = gateway or number_gateway
     if not number_slot:
         wait = sms.number_limiter.reserve(outbound.from_)
         if wait > 0:
@@ -101,6 +95,21 @@ def send(message_sid: str, attempt: int = 1, number_slot: bool = False, gateway:
         _send_later(ctx, outcome.delay, message_sid, attempt, True, chosen.name, True)
         return "deferred"
     return _finish(ctx, message_sid, outcome, attempt, chosen.name)
+
+
+def _load_outbound(ctx: context.JobContext, message_sid: str) -> tuple[OutboundSms, str | None] | str:
+    """The message as the gateway sees it and its number's own gateway, or why there is nothing to send."""
+    with ctx.database.session() as session:
+        message = session.get(Message, message_sid)
+        if message is None:
+            log.warning("%s: not found (deleted?); nothing to send", message_sid)
+            return "missing"
+        if not message.in_flight:
+            return f"already {message.status}"
+        outbound = OutboundSms(message.sid, message.from_, message.to, message.body, message.account_sid,
+                               tuple(message.media_urls), message.validity_period)
+        number = session.get(PhoneNumber, message.phone_number_sid) if message.phone_number_sid else None
+        return outbound, number.sms_gateway if number else None
 
 
 def _finish(ctx: context.JobContext, message_sid: str, outcome: SendResult, attempt: int,

@@ -158,3 +158,15 @@ def test_a_send_job_that_crashes_mid_send_still_ends_the_message_failed(stack):
     Queue(QUEUE, connection=stack.redis).enqueue(SEND_JOB, sid, "not-a-number", on_failure=Callback(SEND_CRASHED))
     final = stack.wait_for_status(sid, ("failed",))
     assert (final.error_code, final.error_message) == (30008, "internal error while sending")
+
+
+def test_a_number_routed_to_a_gateway_that_is_not_configured_fails_with_a_code(stack):
+    from cpaas.models import PhoneNumber
+
+    number = "+15551230219"
+    stack.add_number(number)
+    with stack.database.session() as session:
+        session.query(PhoneNumber).filter_by(phone_number=number).one().sms_gateway = "retired"
+    message = stack.client.messages.create(to=PHONE, from_=number, body="where to?")
+    final = stack.wait_for_status(message.sid, ("failed",))
+    assert final.error_code == 30008 and "retired" in final.error_message
