@@ -96,10 +96,25 @@ class Event:
         return cached
 
 
+_dates: dict[int, tuple[str, str]] = {}
+
+
+def _date_strings(now: float) -> tuple[str, str]:
+    """Event-Date-Local and Event-Date-GMT, formatted once per second (events come in bursts)."""
+    second = int(now)
+    cached = _dates.get(second)
+    if cached is None:
+        if len(_dates) > 4:
+            _dates.clear()
+        cached = _dates[second] = (time.strftime("%Y-%m-%d %H:%M:%S", time.localtime(second)),
+                                   time.strftime("%a, %d %b %Y %H:%M:%S GMT", time.gmtime(second)))
+    return cached
+
+
 def core_headers(identity: Identity, name: str, sequence: int, now: float,
                  calling: tuple[str, str, int] | None = None) -> list[tuple[str, str]]:
     file, func, line = calling or CALLING.get(name, ("switch_event.c", "switch_event_fire_detailed", 0))
-    local = time.localtime(now)
+    local_date, gmt_date = _date_strings(now)
     return [
         ("Event-Name", name),
         ("Core-UUID", identity.core_uuid),
@@ -107,8 +122,8 @@ def core_headers(identity: Identity, name: str, sequence: int, now: float,
         ("FreeSWITCH-Switchname", identity.hostname),
         ("FreeSWITCH-IPv4", identity.ipv4),
         ("FreeSWITCH-IPv6", identity.ipv6),
-        ("Event-Date-Local", time.strftime("%Y-%m-%d %H:%M:%S", local)),
-        ("Event-Date-GMT", time.strftime("%a, %d %b %Y %H:%M:%S GMT", time.gmtime(now))),
+        ("Event-Date-Local", local_date),
+        ("Event-Date-GMT", gmt_date),
         ("Event-Date-Timestamp", str(int(now * 1_000_000))),
         ("Event-Calling-File", file),
         ("Event-Calling-Function", func),

@@ -172,6 +172,10 @@ class Originator:
     def _dial(self) -> None:
         endpoint = self.leg.endpoint
         kind, _, rest = endpoint.partition("/")
+        if len(self.switch.channels) >= self.switch.max_sessions:
+            # FreeSWITCH refuses new sessions past max-sessions (`fsctl max_sessions N` raises it).
+            self.result.set("SWITCH_CONGESTION")
+            return
         if kind == "error":
             self.result.set(causes.normalise(rest, "NORMAL_TEMPORARY_FAILURE"))
             return

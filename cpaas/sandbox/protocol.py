@@ -7,6 +7,7 @@ Header order depends on the frame (see ../shared/esl-traces/README.md): command 
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import dataclass, field
 
 # switch_url_encode(): SWITCH_URL_UNSAFE plus control and non-ASCII bytes.
@@ -14,9 +15,15 @@ _UNSAFE = set(b"\r\n \"#%&+:;<=>?@[\\]^`{|}")
 GOODBYE = b"Disconnected, goodbye.\nSee you at ClueCon! http://www.cluecon.com/\n"
 
 
+_NEEDS_ENCODING = re.compile(r'[\x00-\x1f\x7f-\U0010ffff \r\n"#%&+:;<=>?@\[\\\]^`{|}]')
+
+
 def url_encode(value: str) -> str:
+    value = str(value)
+    if not _NEEDS_ENCODING.search(value):  # most header values need nothing: skip the byte loop
+        return value
     out = []
-    for byte in str(value).encode("utf-8"):
+    for byte in value.encode("utf-8"):
         if byte in _UNSAFE or byte < 0x20 or byte > 0x7E:
             out.append("%%%02X" % byte)
         else:
