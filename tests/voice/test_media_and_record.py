@@ -81,3 +81,22 @@ def test_empty_recording_skips_the_action(stack, webhooks):
     stack.inbound_call("+15551230000", "+15557653003", dtmf="#@0.1s")
     webhooks.wait_for("/next", timeout=30)
     assert webhooks.received("/recorded") == []
+
+
+def test_message_inside_a_call_sends_an_sms_to_the_caller(stack, webhooks):
+    from sqlalchemy import select
+
+    from cpaas.models import Message
+
+    account = stack.account()
+    voice = webhooks.twiml("/voice", '<Response><Say>Texting you</Say><Message action="/sent">Your code is 42'
+                                     "</Message></Response>")
+    webhooks.twiml("/sent", "<Response><Hangup/></Response>")
+    _number(stack, account, "+15557653004", voice_url=voice)
+    stack.inbound_call("+15551230000", "+15557653004")
+    sent = webhooks.wait_for("/sent")[0]
+    assert sent.form["SmsStatus"] == "sending" and sent.form["SmsSid"].startswith("SM")
+    with stack.database.session() as session:
+        message = session.scalars(select(Message).where(Message.sid == sent.form["SmsSid"])).one()
+        assert (message.to, message.from_, message.body) == ("+15551230000", "+15557653004", "Your code is 42")
+        assert message.parent_sid == sent.form["CallSid"]
