@@ -178,6 +178,7 @@ def test_scripted_inbound_call_presses_digits_and_hangs_up_through_the_controlle
         got["digit"] = ctl.reply().header("Reply-Text")
         notice, seen = ctl.until(lambda f: f.content_type == "text/disconnect-notice")
         got["events"] = [f.event_name for f in seen if f.event_name]
+        got["complete"] = next(f for f in seen if f.event_name == "CHANNEL_HANGUP_COMPLETE")
         got["linger"] = notice.header("Content-Disposition")
         ctl.send("exit")
         got["bye"] = ctl.reply().header("Reply-Text")
@@ -205,6 +206,9 @@ def test_scripted_inbound_call_presses_digits_and_hangs_up_through_the_controlle
     assert "CHANNEL_HANGUP" in got["events"] and "CHANNEL_HANGUP_COMPLETE" in got["events"]
     assert "CHANNEL_DESTROY" not in got["events"]
     assert elapsed < 5  # a ten-second call at twenty times real time
+    complete = got["complete"]
+    assert complete.event("Hangup-Cause") == "NORMAL_CLEARING"
+    assert 9 <= int(complete.event("variable_billsec")) <= 11  # simulated seconds
 
 
 def test_cli_call_places_an_inbound_call(fast, fast_controller):
