@@ -168,6 +168,14 @@ class CallSession:
         terminator = result.variable("playback_terminator_used") or ""
         return RecordResult(path, duration_ms, terminator, result.interrupted)
 
+    def start_recording(self, path: str) -> None:
+        """Record the call in the background (both directions) until stop_recording or the hang-up."""
+        self._run("record_session", quote_argument(path))
+
+    def stop_recording(self, path: str) -> None:
+        if not self.channel.hung_up:
+            self._run("stop_record_session", quote_argument(path))
+
     def bridge(self, dial_string: str) -> BridgeResult:
         """Ring the legs of `dial_string` (built by switch.OriginateRequest.dial_string()) and bridge.
 

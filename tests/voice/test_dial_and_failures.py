@@ -110,3 +110,22 @@ def test_reject_busy_never_answers(stack, webhooks):
     stack.inbound_call("+15551230000", "+15557651007")
     done = webhooks.wait_for("/status")[0]
     assert done.form["CallStatus"] == "busy" and done.form["CallDuration"] == "0"
+
+
+def test_dial_record_from_answer_and_time_limit(stack, webhooks):
+    account = stack.account()
+    voice = webhooks.twiml("/voice", '<Response><Dial action="/recorded" record="record-from-answer">'
+                                     '+15557650199</Dial><Dial action="/limited" timeLimit="3">+15557650000</Dial>'
+                                     "</Response>")
+    webhooks.twiml("/recorded", "<Response><Redirect>/voice2</Redirect></Response>")
+    webhooks.twiml("/voice2", '<Response><Dial action="/limited" timeLimit="3">+15557650000</Dial></Response>')
+    webhooks.twiml("/limited", "<Response><Hangup/></Response>")
+    _number(stack, account, "+15557651008", voice_url=voice)
+    stack.inbound_call("+15551230000", "+15557651008")
+    recorded = webhooks.wait_for("/recorded", timeout=30)[0]
+    assert recorded.form["DialCallStatus"] == "completed"
+    assert recorded.form["RecordingSid"].startswith("RE") and 4 <= int(recorded.form["RecordingDuration"]) <= 6
+    limited = webhooks.wait_for("/limited", timeout=30)[0]
+    assert limited.form["DialCallStatus"] == "completed" and 2 <= int(limited.form["DialCallDuration"]) <= 4
+    leg = stack.finished_call(limited.form["DialCallSid"])
+    assert leg.hangup_cause == "ALLOTTED_TIMEOUT"

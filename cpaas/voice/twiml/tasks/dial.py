@@ -5,15 +5,17 @@ from __future__ import annotations
 import logging
 import uuid
 from dataclasses import dataclass
+from pathlib import Path
 
 import gevent
 
-from cpaas.models import Call, utcnow
+from cpaas.models import Call, new_sid, utcnow
 from cpaas.services.errors import InvalidParameter
 from cpaas.switch.errors import ChannelHangup
 from cpaas.switch.originate import Endpoint, OriginateRequest
 from cpaas.voice.twiml import verbs as v
 from cpaas.voice.twiml.tasks import conference
+from cpaas.voice.twiml.tasks.record import keep_recording
 
 log = logging.getLogger("cpaas.voice")
 _DIAL_STATUS = {"USER_BUSY": "busy", "NO_ANSWER": "no-answer", "NO_USER_RESPONSE": "no-answer",
@@ -38,8 +40,8 @@ def run(flow, verb: v.Dial):
         flow.session.answer()
     if verb.hangup_on_star:
         flow.session.set_variable("bridge_terminate_key", "*")
-    variables = {"originate_timeout": verb.timeout, "ignore_early_media": "ring_ready",
-                 "execute_on_answer": f"sched_hangup +{verb.time_limit} ALLOTTED_TIMEOUT"}
+    variables = {"originate_timeout": verb.timeout, "ignore_early_media": "ring_ready"}
+    recording = DialRecording.start(flow, verb, variables)
     if len(legs) == 1:
         # Global {} values are escaped exactly; per-leg [] values may not hold , ' " \ | (a password might).
         variables.update(legs[0].endpoint.variables)
@@ -48,26 +50,29 @@ def run(flow, verb: v.Dial):
     try:
         result = flow.session.bridge(request.dial_string())
     except ChannelHangup:
-        _after_caller_hung_up(flow, verb, legs)
+        _after_caller_hung_up(flow, verb, legs, recording)
         raise
     if result.interrupted:
         return None
     answered = next((leg for leg in legs if result.answered and leg.channel_uuid == result.other_uuid), None)
     status = "completed" if answered else _DIAL_STATUS.get(result.hangup_cause or "", "failed")
     duration = _settle_legs(flow, legs, answered, result.hangup_cause)
-    return _finish(flow, verb, status, answered.call_sid if answered else None, duration)
+    recorded = recording.finish(flow) if recording else {}
+    return _finish(flow, verb, status, answered.call_sid if answered else None, duration, **recorded)
 
 
-def _after_caller_hung_up(flow, verb: v.Dial, legs: list[Leg]) -> None:
+def _after_caller_hung_up(flow, verb: v.Dial, legs: list[Leg], recording: "DialRecording | None") -> None:
     """The caller left mid-dial: the legs end canceled, and the action is still requested."""
     _settle_legs(flow, legs, None, "ORIGINATOR_CANCEL")
+    recorded = recording.finish(flow) if recording else {}
     if not verb.action:
         return
     with flow.env.database.session() as session:
         children = [session.get(Call, leg.call_sid) for leg in legs]
         answered = next((c for c in children if c.answer_time is not None), None)
         status = "completed" if answered else next((c.status for c in children), "canceled")
-        params = {"DialCallStatus": status, "DialCallDuration": answered.duration or 0 if answered else 0}
+        params = {"DialCallStatus": status, "DialCallDuration": answered.duration or 0 if answered else 0,
+                  **recorded}
         if answered:
             params["DialCallSid"] = answered.sid
     flow.post_after_hangup(verb.action, verb.method, "dial-action", **params)
@@ -96,7 +101,9 @@ def _create_legs(flow, verb: v.Dial) -> list[Leg]:
             session.flush()
             leg_uuid = str(uuid.uuid4())
             variables = {"cpaas_call_sid": child.sid, "cpaas_account_sid": parent.account_sid,
-                         "cpaas_parent_call_sid": parent.sid, "origination_uuid": leg_uuid}
+                         "cpaas_parent_call_sid": parent.sid, "origination_uuid": leg_uuid,
+                         # The time limit runs from the answer, on the leg that answers.
+                         "api_on_answer": f"sched_hangup +{verb.time_limit} {leg_uuid} ALLOTTED_TIMEOUT"}
             if route.caller_id:
                 variables["origination_caller_id_number"] = route.caller_id
             if isinstance(noun, v.Sip) and noun.username:
@@ -147,10 +154,50 @@ def _settle_legs(flow, legs: list[Leg], answered: Leg | None, cause: str | None)
         gevent.sleep(0.05)
 
 
-def _finish(flow, verb: v.Dial, status: str, dial_call_sid: str | None, duration: int):
+def _finish(flow, verb: v.Dial, status: str, dial_call_sid: str | None, duration: int, **recorded):
     if not verb.action:
         return None  # without an action the document carries on after <Dial>
-    params = {"DialCallStatus": status, "DialCallDuration": duration}
+    params = {"DialCallStatus": status, "DialCallDuration": duration, **recorded}
     if dial_call_sid:
         params["DialCallSid"] = dial_call_sid
     return flow.request(verb.action, verb.method, "dial-action", **params)
+
+
+class DialRecording:
+    """<Dial record="...">: the answered leg records the conversation from its answer, or the caller's
+    leg from the start of ringing; the file becomes a Recording (source DialVerb) of the parent call."""
+
+    def __init__(self, verb: v.Dial, sid: str, path: Path, from_ringing: bool):
+        self.verb, self.sid, self.path, self.from_ringing = verb, sid, path, from_ringing
+        self.started = utcnow()
+
+    @classmethod
+    def start(cls, flow, verb: v.Dial, variables: dict) -> "DialRecording | None":
+        if verb.record == "do-not-record":
+            return None
+        settings = flow.env.settings
+        settings.recordings_dir.mkdir(parents=True, exist_ok=True)
+        sid = new_sid("RE")
+        recording = cls(verb, sid, (settings.recordings_dir / f"{sid}.wav").resolve(),
+                        verb.record.startswith("record-from-ringing"))
+        if verb.record.endswith("-dual"):
+            variables["RECORD_STEREO"] = "true"
+        if recording.from_ringing:
+            if verb.record.endswith("-dual"):
+                flow.session.set_variable("RECORD_STEREO", "true")
+            flow.session.start_recording(str(recording.path))
+        else:
+            variables["execute_on_answer"] = f"record_session {recording.path}"
+        return recording
+
+    def finish(self, flow) -> dict:
+        """The action's Recording* parameters ({} when nothing was recorded)."""
+        if self.from_ringing:
+            flow.session.stop_recording(str(self.path))
+        kept = keep_recording(flow, self.sid, self.path, self.started, "DialVerb",
+                              self.verb.recording_status_callback, self.verb.recording_status_callback_method,
+                              self.verb.recording_status_callback_event,
+                              channels=2 if self.verb.record.endswith("-dual") else 1, wait=1.0)
+        if kept is None:
+            return {}
+        return {"RecordingUrl": kept["url"], "RecordingSid": self.sid, "RecordingDuration": kept["duration"]}

@@ -4,8 +4,11 @@ hang-up keeps what was recorded and still posts the action, as Twilio does."""
 from __future__ import annotations
 
 import logging
+import time
 import wave
 from pathlib import Path
+
+import gevent
 
 from cpaas.jobs.recordings import enqueue_store
 from cpaas.models import Call, Recording, new_sid, utcnow
@@ -47,22 +50,34 @@ def wav_seconds(path: Path) -> float:
 
 
 def _keep(flow, verb: v.Record, sid: str, path: Path, started) -> dict | None:
-    """The Recording row for what was recorded, queued for storage; None (file removed) when empty."""
+    return keep_recording(flow, sid, path, started, "RecordVerb", verb.recording_status_callback,
+                          verb.recording_status_callback_method, verb.recording_status_callback_event)
+
+
+def keep_recording(flow, sid: str, path: Path, started, source: str, status_callback: str | None,
+                   status_callback_method: str, status_callback_events, channels: int = 1,
+                   wait: float = 0.0) -> dict | None:
+    """The Recording row for what was recorded, queued for storage; None (file removed) when empty.
+    `wait`: seconds to let FreeSWITCH finish writing a file a media bug (record_session) owns."""
     seconds = wav_seconds(path)
+    deadline = time.monotonic() + wait
+    while seconds < _MIN_SECONDS and time.monotonic() < deadline:
+        gevent.sleep(0.05)
+        seconds = wav_seconds(path)
     if seconds < _MIN_SECONDS:
-        log.info("%s: <Record> captured nothing; skipping its action", flow.call_sid)
+        log.info("%s: %s captured nothing", flow.call_sid, source)
         path.unlink(missing_ok=True)
         return None
     with flow.env.database.session() as session:
         call = session.get(Call, flow.call_sid)
-        recording = Recording(sid=sid, account_sid=call.account_sid, call_sid=call.sid, source="RecordVerb",
-                              status="processing", start_time=started, duration=round(seconds), channels=1,
-                              local_path=str(path), status_callback=verb.recording_status_callback,
-                              status_callback_method=verb.recording_status_callback_method,
-                              status_callback_events=" ".join(verb.recording_status_callback_event))
+        recording = Recording(sid=sid, account_sid=call.account_sid, call_sid=call.sid, source=source,
+                              status="processing", start_time=started, duration=round(seconds), channels=channels,
+                              local_path=str(path), status_callback=status_callback,
+                              status_callback_method=status_callback_method,
+                              status_callback_events=" ".join(status_callback_events))
         session.add(recording)
         session.flush()
         url = recording_url(flow.env.settings, recording)
     enqueue_store(flow.env.redis, flow.env.settings, sid)
-    log.info("%s: recorded %s (%.1fs)", flow.call_sid, sid, seconds)
+    log.info("%s: recorded %s (%.1fs, %s)", flow.call_sid, sid, seconds, source)
     return {"url": url, "duration": round(seconds)}
