@@ -31,9 +31,13 @@ log = logging.getLogger("cpaas.recordings")
 
 API_VERSION = "2010-04-01"
 FORMATS = {"wav": "audio/x-wav", "mp3": "audio/mpeg"}
-#: Our error codes on a failed recording (Twilio publishes none for a failed upload to storage).
-STORE_FAILED = 16100  # storage refused or was unreachable through every retry; the WAV stays on disk
-MEDIA_INVALID = 16101  # the engine's file is missing or is not a 16-bit PCM WAV
+#: Twilio's codes for an `absent` recording (the engine sets them; callbacks carry them as ErrorCode).
+ABSENT_TOO_SHORT = 16101
+ABSENT_SILENT = 16102
+#: Ours for a `failed` one: Twilio publishes none for a failed upload to storage, so these sit at the
+#: end of its Voice Recording range (161xx), clear of the codes it documents there.
+STORE_FAILED = 16190  # storage refused or was unreachable through every retry; the WAV stays on disk
+MEDIA_INVALID = 16191  # the engine's file is missing or is not a 16-bit PCM WAV
 #: RecordingStatusCallbackEvent that announces each status; a failed recording ends like a completed one.
 CALLBACK_EVENT = {"in-progress": "in-progress", "completed": "completed", "failed": "completed",
                   "absent": "absent"}
@@ -260,7 +264,7 @@ def callback_params(settings: Settings, recording: Recording) -> dict[str, str]:
         params["RecordingStartTime"] = format_datetime(recording.start_time.astimezone(timezone.utc))
     if recording.conference_sid:
         params["ConferenceSid"] = recording.conference_sid
-    if recording.status == "failed" and recording.error_code:
+    if recording.error_code:  # failed, or absent (too short, silent)
         params["ErrorCode"] = str(recording.error_code)
     return params
 

@@ -6,6 +6,7 @@ import requests
 from twilio.base.exceptions import TwilioRestException
 
 from cpaas.models import new_sid
+from cpaas.services.recordings import MEDIA_INVALID, STORE_FAILED
 from tests.recordings.audio import assert_mp3_lasts, wav_facts
 
 RECORDING_KEYS = {"account_sid", "api_version", "call_sid", "conference_sid", "date_created", "date_updated",
@@ -179,9 +180,9 @@ def test_a_failed_recording_keeps_serving_its_wav(api, tmp_path):
     account = stack.account()
     sid = stack.recording(account, 2.0)
     outcome = stack.store(sid)  # outside RQ there are no retries left: the first failure is final
-    assert outcome == {"status": "failed", "error_code": 16100}
+    assert outcome == {"status": "failed", "error_code": STORE_FAILED}
     fetched = stack.client(account).recordings(sid).fetch()
-    assert (fetched.status, fetched.error_code) == ("failed", 16100)
+    assert (fetched.status, fetched.error_code) == ("failed", STORE_FAILED)
     _download(stack.media(account.sid, sid, ".wav"), tmp_path, 2.0)
     _download(stack.media(account.sid, sid, ".mp3"), tmp_path, 2.0)
 
@@ -243,8 +244,8 @@ def test_uploads_that_failed_for_want_of_storage_can_be_queued_again(api, redis_
     lost_storage = outage.recording(account, 2.0)
     unusable = outage.recording(account, 1.0)
     (outage.settings.recordings_dir / f"{unusable}.wav").write_bytes(b"not audio")
-    assert outage.store(lost_storage)["error_code"] == 16100
-    assert outage.store(unusable)["error_code"] == 16101
+    assert outage.store(lost_storage)["error_code"] == STORE_FAILED
+    assert outage.store(unusable)["error_code"] == MEDIA_INVALID
 
     connection = redis.Redis.from_url(redis_url)
     assert retry_failed_uploads(stack.database, connection, stack.settings) == [lost_storage]
@@ -279,7 +280,7 @@ def test_an_unexpected_error_on_the_last_attempt_still_ends_failed(api, redis_ur
     finally:
         context.use(None)
     fetched = stack.client(account).recordings(sid).fetch()
-    assert (fetched.status, fetched.error_code) == ("failed", 16100)
+    assert (fetched.status, fetched.error_code) == ("failed", STORE_FAILED)
     assert (stack.settings.recordings_dir / f"{sid}.wav").is_file()
 
 
@@ -288,7 +289,7 @@ def test_a_disk_that_cannot_take_the_mp3_is_a_storage_failure(api):
     account = stack.account()
     sid = stack.recording(account, 1.0)
     (stack.settings.recordings_dir / f"{sid}.mp3").mkdir()  # where the temporary MP3 would go
-    assert stack.store(sid) == {"status": "failed", "error_code": 16100}
+    assert stack.store(sid) == {"status": "failed", "error_code": STORE_FAILED}
     assert (stack.settings.recordings_dir / f"{sid}.wav").is_file()
 
 

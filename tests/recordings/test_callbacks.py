@@ -3,7 +3,7 @@ import redis
 from rq import Queue
 
 from cpaas.models import Recording
-from cpaas.services.recordings import notify_status, status_callback_request
+from cpaas.services.recordings import ABSENT_SILENT, STORE_FAILED, notify_status, status_callback_request
 from tests.recordings.rows import processing_recording
 from tests.support.app import make_app, new_account, settings_for_tests
 
@@ -32,14 +32,14 @@ def test_each_status_goes_out_only_when_its_event_was_asked_for(tmp_path, redis_
 
 def test_a_failed_callback_carries_the_error_code_and_twilios_names(tmp_path, redis_url):
     settings = settings_for_tests(tmp_path, redis_url, PUBLIC_BASE_URL="https://cpaas.example.org")
-    request = status_callback_request(settings, _Account(), _recording("failed", error_code=16100,
+    request = status_callback_request(settings, _Account(), _recording("failed", error_code=STORE_FAILED,
                                                                          conference_sid="CF" + "4" * 32))
     assert (request.url, request.method, request.auth_token) == ("http://app/rec", "GET", "token")
     assert request.params == {
         "AccountSid": "AC" + "2" * 32, "CallSid": "CA" + "3" * 32, "RecordingSid": "RE" + "1" * 32,
         "RecordingUrl": f"https://cpaas.example.org/2010-04-01/Accounts/{'AC' + '2' * 32}/Recordings/{'RE' + '1' * 32}",
         "RecordingStatus": "failed", "RecordingChannels": "2", "RecordingSource": "DialVerb",
-        "RecordingDuration": "7", "ConferenceSid": "CF" + "4" * 32, "ErrorCode": "16100"}
+        "RecordingDuration": "7", "ConferenceSid": "CF" + "4" * 32, "ErrorCode": str(STORE_FAILED)}
 
 
 def test_notify_status_queues_the_callback_signed_with_the_accounts_token(tmp_path, redis_url):
@@ -60,3 +60,9 @@ def test_notify_status_queues_the_callback_signed_with_the_accounts_token(tmp_pa
     assert payload["auth_token"] == account.token and payload["params"]["RecordingStatus"] == "in-progress"
     assert payload["purpose"] == "recording-status-callback" and payload["resource_sid"] == sid
     database.dispose()
+
+
+def test_an_absent_recording_says_why(tmp_path, redis_url):
+    settings = settings_for_tests(tmp_path, redis_url)
+    request = status_callback_request(settings, _Account(), _recording("absent", "absent", error_code=ABSENT_SILENT))
+    assert (request.params["RecordingStatus"], request.params["ErrorCode"]) == ("absent", "16102")
