@@ -19,6 +19,32 @@ class RawEsl:
         _, body = self._read_frame()
         return body.decode()
 
+    def subscribe(self, *events: str) -> None:
+        self.sock.sendall(f"event plain {' '.join(events)}\n\n".encode())
+        headers, _ = self._read_frame()
+        assert headers.get("Reply-Text", "").startswith("+OK"), headers
+
+    def events_until(self, predicate, timeout: float = 20.0) -> list[dict]:
+        """Read plain events (headers decoded) until one matches predicate; returns all read."""
+        import time
+        from urllib.parse import unquote
+
+        deadline, seen = time.monotonic() + timeout, []
+        self.sock.settimeout(1.0)
+        while time.monotonic() < deadline:
+            try:
+                headers, body = self._read_frame()
+            except socket.timeout:
+                continue
+            if headers.get("Content-Type") != "text/event-plain":
+                continue
+            event = {k: unquote(v) for k, v in (line.split(": ", 1) for line in body.decode().split("\n")
+                                                  if ": " in line)}
+            seen.append(event)
+            if predicate(event):
+                return seen
+        raise AssertionError(f"no matching event within {timeout}s ({len(seen)} seen)")
+
     def close(self) -> None:
         self.sock.close()
 

@@ -129,3 +129,25 @@ def test_dial_record_from_answer_and_time_limit(stack, webhooks):
     assert limited.form["DialCallStatus"] == "completed" and 2 <= int(limited.form["DialCallDuration"]) <= 4
     leg = stack.finished_call(limited.form["DialCallSid"])
     assert leg.hangup_cause == "ALLOTTED_TIMEOUT"
+
+
+def test_number_send_digits_after_the_callee_answers(stack, webhooks):
+    from tests.support.esl_client import RawEsl
+
+    account = stack.account()
+    voice = webhooks.twiml("/voice", '<Response><Dial action="/dialed" record="record-from-answer">'
+                                     '<Number sendDigits="ww1234">+15557650199</Number></Dial></Response>')
+    webhooks.twiml("/dialed", "<Response><Hangup/></Response>")
+    _number(stack, account, "+15557651009", voice_url=voice)
+    watcher = RawEsl(stack.sandbox.host, stack.sandbox.port, stack.sandbox.password)
+    try:
+        watcher.subscribe("CHANNEL_EXECUTE")
+        stack.inbound_call("+15551230000", "+15557651009")
+        seen = watcher.events_until(lambda e: e.get("Application") == "send_dtmf")
+    finally:
+        watcher.close()
+    sent = seen[-1]
+    assert sent["Application-Data"] == "ww1234"
+    dialed = webhooks.wait_for("/dialed", timeout=30)[0]
+    assert sent["Unique-ID"] != dialed.form["CallSid"] and dialed.form["DialCallStatus"] == "completed"
+    assert dialed.form["RecordingSid"].startswith("RE")  # the recording and the digits both ran on answer

@@ -68,11 +68,14 @@ def _hold_bridge(a, b) -> str:
 
 
 def _on_answer_apps(leg) -> None:
-    for var in ("execute_on_answer", "api_on_answer"):
+    # FreeSWITCH's switch_channel_execute_on/api_on run every variable whose name starts with the
+    # prefix (execute_on_answer, execute_on_answer_1, ...), in the order they were set.
+    names = [name for name in list(leg.variables) if name.startswith(("execute_on_answer", "api_on_answer"))]
+    for var in names:
         value = leg.variables.get(var)
         if not value:
             continue
-        if var == "api_on_answer":
+        if var.startswith("api_on_answer"):
             from cpaas.sandbox.api import execute
             gevent.spawn(execute, leg.switch, value)
             continue

@@ -106,6 +106,9 @@ def _create_legs(flow, verb: v.Dial) -> list[Leg]:
                          "api_on_answer": f"sched_hangup +{verb.time_limit} {leg_uuid} ALLOTTED_TIMEOUT"}
             if route.caller_id:
                 variables["origination_caller_id_number"] = route.caller_id
+            if isinstance(noun, v.Number) and noun.send_digits:
+                # execute_on_answer* all run (FreeSWITCH matches the prefix), beside a recording's.
+                variables["execute_on_answer_digits"] = f"send_dtmf {noun.send_digits}"
             if isinstance(noun, v.Sip) and noun.username:
                 variables.update(sip_auth_username=noun.username, sip_auth_password=noun.password or "")
             leg = Leg(child.sid, leg_uuid, Endpoint(route.endpoint, variables))

@@ -3,6 +3,7 @@ RecordingUrl/RecordingDuration/Digits to the action. An empty recording skips th
 hang-up keeps what was recorded and still posts the action, as Twilio does."""
 from __future__ import annotations
 
+import array
 import logging
 import time
 import wave
@@ -41,6 +42,31 @@ def run(flow, verb: v.Record):
                         RecordingDuration=recording["duration"], RecordingSid=sid, Digits=result.terminator)
 
 
+_SILENCE = 200  # 16-bit sample magnitude below which audio counts as silence (as record's threshold)
+
+
+def trim_silence(path: Path) -> None:
+    """Cut leading and trailing silence from a 16-bit WAV, as Twilio's trim="trim-silence" does."""
+    try:
+        with wave.open(str(path), "rb") as wav:
+            params, frames = wav.getparams(), wav.readframes(wav.getnframes())
+    except (OSError, wave.Error, EOFError):
+        return
+    if params.sampwidth != 2 or not frames:
+        return
+    samples = array.array("h", frames)
+    first = next((i for i, sample in enumerate(samples) if abs(sample) > _SILENCE), None)
+    if first is None:
+        samples = array.array("h")
+    else:
+        last = next(i for i in range(len(samples) - 1, first - 1, -1) if abs(samples[i]) > _SILENCE)
+        channels = params.nchannels
+        samples = samples[first - first % channels:last + channels - last % channels]  # whole frames
+    with wave.open(str(path), "wb") as wav:
+        wav.setparams(params)
+        wav.writeframes(samples.tobytes())
+
+
 def wav_seconds(path: Path) -> float:
     try:
         with wave.open(str(path), "rb") as wav:
@@ -50,6 +76,8 @@ def wav_seconds(path: Path) -> float:
 
 
 def _keep(flow, verb: v.Record, sid: str, path: Path, started) -> dict | None:
+    if verb.trim == "trim-silence":
+        trim_silence(path)
     return keep_recording(flow, sid, path, started, "RecordVerb", verb.recording_status_callback,
                           verb.recording_status_callback_method, verb.recording_status_callback_event)
 
