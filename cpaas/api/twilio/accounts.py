@@ -7,12 +7,11 @@ from marshmallow import fields, validate
 
 from cpaas.api.context import db_session
 from cpaas.api.twilio.auth import account_in_path, principal
-from cpaas.api.twilio.errors import from_domain
+from cpaas.api.twilio.errors import translated
 from cpaas.api.twilio.paging import PageParams, paginate
 from cpaas.api.twilio.schemas import Rfc2822, TwilioParams, TwilioResource, page_schema
 from cpaas.models import ACCOUNT_STATUSES, Account
 from cpaas.services import accounts as service
-from cpaas.services.errors import DomainError
 
 blp = Blueprint("accounts", __name__, url_prefix="/2010-04-01", description="Accounts and subaccounts")
 
@@ -67,10 +66,8 @@ class Accounts(MethodView):
     @blp.response(201, AccountSchema)
     def post(self, params):
         """Create a subaccount"""
-        try:
-            return service.create_account(db_session(), params["friendly_name"], owner=principal().account)
-        except DomainError as exc:
-            raise from_domain(exc) from None
+        return translated(lambda: service.create_account(db_session(), params["friendly_name"],
+                                                         owner=principal().account))
 
 
 @blp.route("/Accounts/<string:account_sid>.json")
@@ -85,7 +82,4 @@ class AccountResource(MethodView):
     def post(self, params, account_sid):
         """Update an account's name or status (a parent suspends, reactivates or closes its subaccounts)"""
         account = account_in_path(account_sid)
-        try:
-            return service.update_account(principal(), account, **params)
-        except DomainError as exc:
-            raise from_domain(exc) from None
+        return translated(lambda: service.update_account(principal(), account, **params))

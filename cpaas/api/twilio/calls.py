@@ -2,6 +2,8 @@
 (live redirect, hang up, cancel) and delete."""
 from __future__ import annotations
 
+from functools import partial
+
 from datetime import datetime, timedelta, timezone
 
 import phonenumbers
@@ -12,13 +14,12 @@ from sqlalchemy import select
 
 from cpaas.api.context import call_events, db_session, redis_client, router
 from cpaas.api.twilio.auth import account_in_path
-from cpaas.api.twilio.errors import TwilioError, from_domain
+from cpaas.api.twilio.errors import TwilioError, translated
 from cpaas.api.twilio.paging import PageParams, paginate
 from cpaas.api.twilio.schemas import (Rfc2822, TwilioBool, TwilioParams, TwilioResource, method_param,
                                       page_schema, url_param)
 from cpaas.models import Call
 from cpaas.services import calls as service
-from cpaas.services.errors import DomainError
 
 blp = Blueprint("calls", __name__, url_prefix="/2010-04-01/Accounts/<string:account_sid>", description="Calls")
 
@@ -162,11 +163,7 @@ def _call(account_sid: str, sid: str) -> Call:
     return call
 
 
-def _domain(action):
-    try:
-        return action()
-    except DomainError as exc:
-        raise from_domain(exc, _CODES) from None
+_domain = partial(translated, codes=_CODES)
 
 
 @blp.route("/Calls.json")

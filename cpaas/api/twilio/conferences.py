@@ -2,6 +2,8 @@
 or dial in a participant (a queued outbound call whose document joins the conference)."""
 from __future__ import annotations
 
+from functools import partial
+
 from xml.sax.saxutils import escape, quoteattr
 
 from flask.views import MethodView
@@ -13,14 +15,13 @@ from cpaas.api.context import db_session, redis_client, router
 from cpaas.api.twilio.auth import account_in_path
 from cpaas.api.twilio.calls import _CODES as CALL_CODES
 from cpaas.api.twilio.calls import TwilioDate, _time_filters
-from cpaas.api.twilio.errors import TwilioError, from_domain
+from cpaas.api.twilio.errors import TwilioError, translated
 from cpaas.api.twilio.paging import PageParams, paginate
 from cpaas.api.twilio.schemas import Rfc2822, TwilioBool, TwilioParams, TwilioResource, method_param, page_schema, \
     url_param
 from cpaas.models import Conference, Participant
 from cpaas.services import calls as call_service
 from cpaas.services import conferences as service
-from cpaas.services.errors import DomainError
 
 blp = Blueprint("conferences", __name__, url_prefix="/2010-04-01/Accounts/<string:account_sid>",
                 description="Conferences and participants")
@@ -129,11 +130,7 @@ def _participant(account_sid: str, conference_sid: str, call_sid: str) -> tuple[
     return conference, participant
 
 
-def _domain(action):
-    try:
-        return action()
-    except DomainError as exc:
-        raise from_domain(exc, {**CALL_CODES, "not_connected": 20001}) from None
+_domain = partial(translated, codes={**CALL_CODES, "not_connected": 20001})
 
 
 @blp.route("/Conferences.json")

@@ -67,3 +67,11 @@ def from_domain(exc: DomainError, codes: dict[str, int] | None = None) -> Twilio
         return TwilioError(403, 20403, exc.message)
     code = (codes or {}).get(exc.reason) or _DOMAIN_CODES.get(exc.reason, 20001)
     return TwilioError(400, code, exc.message)
+
+
+def translated(action, codes: dict[str, int] | None = None):
+    """Run `action()`; a domain error becomes the Twilio error for it (`codes`: this resource's own)."""
+    try:
+        return action()
+    except DomainError as exc:
+        raise from_domain(exc, codes) from None

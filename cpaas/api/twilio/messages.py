@@ -1,6 +1,8 @@
 """Messages: send (201 queued, then an RQ job), fetch, list with To/From/DateSent filters, redact, delete."""
 from __future__ import annotations
 
+from functools import partial
+
 from datetime import date, datetime, time, timedelta, timezone
 
 from flask import current_app
@@ -10,12 +12,11 @@ from marshmallow import ValidationError, fields, validate
 
 from cpaas.api.context import db_session
 from cpaas.api.twilio.auth import account_in_path
-from cpaas.api.twilio.errors import TwilioError, from_domain
+from cpaas.api.twilio.errors import TwilioError, translated
 from cpaas.api.twilio.paging import PageParams, paginate
 from cpaas.api.twilio.schemas import Rfc2822, TwilioParams, TwilioResource, method_param, page_schema, url_param
 from cpaas.models import Message
 from cpaas.services import messages as service
-from cpaas.services.errors import DomainError
 
 blp = Blueprint("messages", __name__, url_prefix="/2010-04-01/Accounts/<string:account_sid>",
                 description="SMS and MMS messages")
@@ -96,11 +97,7 @@ class MessageListParams(PageParams):
     date_sent_after = TwilioDate(data_key="DateSent>")
 
 
-def _domain(action):
-    try:
-        return action()
-    except DomainError as exc:
-        raise from_domain(exc, _CODES) from None
+_domain = partial(translated, codes=_CODES)
 
 
 @blp.route("/Messages.json")

@@ -1,19 +1,20 @@
 """IncomingPhoneNumbers: numbers the operator routes to us, and where their calls and messages go."""
 from __future__ import annotations
 
+from functools import partial
+
 from flask.views import MethodView
 from flask_smorest import Blueprint
 from marshmallow import fields, validate
 
 from cpaas.api.context import db_session
 from cpaas.api.twilio.auth import account_in_path
-from cpaas.api.twilio.errors import from_domain
+from cpaas.api.twilio.errors import translated
 from cpaas.api.twilio.paging import PageParams, paginate
 from cpaas.api.twilio.schemas import (Rfc2822, TwilioParams, TwilioResource, method_param, page_schema,
                                       url_param)
 from cpaas.models import PhoneNumber
 from cpaas.services import phone_numbers as service
-from cpaas.services.errors import DomainError
 
 blp = Blueprint("incoming_phone_numbers", __name__, url_prefix="/2010-04-01/Accounts/<string:account_sid>",
                 description="Phone numbers routed to the account")
@@ -86,11 +87,7 @@ class PhoneNumberListParams(PageParams):
     friendly_name = fields.String(data_key="FriendlyName")
 
 
-def _domain(action):
-    try:
-        return action()
-    except DomainError as exc:
-        raise from_domain(exc, {"invalid_number": 21421, "number_taken": 21422}) from None
+_domain = partial(translated, codes={"invalid_number": 21421, "number_taken": 21422})
 
 
 @blp.route("/IncomingPhoneNumbers.json")

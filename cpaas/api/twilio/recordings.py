@@ -11,12 +11,11 @@ from marshmallow import ValidationError, fields
 
 from cpaas.api.context import db_session
 from cpaas.api.twilio.auth import account_in_path
-from cpaas.api.twilio.errors import TwilioError, from_domain
+from cpaas.api.twilio.errors import TwilioError, translated
 from cpaas.api.twilio.paging import PageParams, paginate
 from cpaas.api.twilio.schemas import Rfc2822, TwilioBool, TwilioResource, page_schema
 from cpaas.models import Recording
 from cpaas.services import recordings as service
-from cpaas.services.errors import DomainError
 
 PREFIX = "/2010-04-01/Accounts/<string:account_sid>"
 blp = Blueprint("recordings", __name__, url_prefix=PREFIX, description="Call recordings")
@@ -99,11 +98,9 @@ def _filters(params: dict) -> dict:
 
 def _domain(action):
     try:
-        return action()
-    except service.MediaUnavailable as exc:
+        return translated(action)
+    except service.MediaUnavailable as exc:  # storage down: retry later, not a client error
         raise TwilioError(503, 20503, exc.message) from None
-    except DomainError as exc:
-        raise from_domain(exc) from None
 
 
 def _storage():
@@ -175,6 +172,16 @@ class CallRecordingResource(MethodView):
 
 
 def _media(account_sid: str, sid: str, fmt: str) -> Response:
+    try:
+        return _media_response(account_sid, sid, fmt)
+    except FileNotFoundError:
+        # The storing job moved the engine's file between our look at the row and opening it:
+        # the row now says where the media is.
+        db_session().expire_all()
+        return _media_response(account_sid, sid, fmt)
+
+
+def _media_response(account_sid: str, sid: str, fmt: str) -> Response:
     # No credentials here: the account in the path must still own the recording.
     recording = _domain(lambda: service.find_recording(db_session(), account_sid, sid))
     storage, options = _storage()

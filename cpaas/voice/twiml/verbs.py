@@ -53,10 +53,10 @@ class Record:
     recording_status_callback_event: tuple[str, ...] = ("completed",)
 
 
-@dataclass(frozen=True)
-class Number:
-    number: str
-    send_digits: str | None = None
+@dataclass(frozen=True, kw_only=True)
+class LegOptions:
+    """What <Number> and <Sip> share: a document for the callee, and the leg's status callbacks."""
+
     url: str | None = None
     method: str = "POST"
     status_callback: str | None = None
@@ -65,15 +65,16 @@ class Number:
 
 
 @dataclass(frozen=True)
-class Sip:
+class Number(LegOptions):
+    number: str
+    send_digits: str | None = None
+
+
+@dataclass(frozen=True)
+class Sip(LegOptions):
     uri: str
     username: str | None = None
     password: str | None = None
-    url: str | None = None
-    method: str = "POST"
-    status_callback: str | None = None
-    status_callback_method: str = "POST"
-    status_callback_event: tuple[str, ...] = ("completed",)
 
 
 @dataclass(frozen=True)
