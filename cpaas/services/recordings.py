@@ -189,33 +189,41 @@ def media_source(storage: Storage, options: StorageOptions, recording: Recording
     """How to answer a request for the recording's media in `fmt` (wav or mp3): a local file, a stream
     from storage (of `byte_range` only, when given and satisfiable) or encoded on the fly, or a
     redirect to a short-lived presigned URL."""
-    content_type = FORMATS[fmt]
-    if recording.storage_key:
-        key = media_key(recording, fmt)
-        path = storage.local_file(key)
-        if path is not None:
-            return FileMedia(path, content_type)
-        try:
-            url = storage.presigned_url(key, options.url_expires) if options.media_redirect else None
-            if url:
-                return RedirectMedia(url)
-            stored = storage.open(key, byte_range)
-        except ObjectNotFound:
-            raise NotFound(f"Recording {recording.sid} has no {fmt} media") from None
-        except StorageError as exc:
-            log.warning("%s %s: media unavailable: %s", recording.call_sid, recording.sid, exc)
-            raise MediaUnavailable("Recording storage is unavailable, try again later") from None
-        return StreamMedia(stored.chunks, stored.length, content_type, stored.content_range)
-    # Not stored (yet, or storing failed): serve the engine's own file.
-    path = Path(recording.local_path) if recording.local_path else None
-    if path is None or not path.is_file():
-        raise NotFound(f"Recording {recording.sid} has no media")
+    engine_file = Path(recording.local_path) if recording.local_path else None
+    if recording.storage_key is None and engine_file is not None and engine_file.is_file():
+        return _from_engine_file(recording, engine_file, fmt)
+    # Stored, or being stored this very moment: the job moves the file before it commits the row.
+    return _from_storage(storage, options, recording, fmt, byte_range)
+
+
+def _from_engine_file(recording: Recording, path: Path, fmt: str):
+    """Not stored (yet, or storing failed): serve the engine's own file."""
     if fmt == "wav":
-        return FileMedia(path, content_type)
+        return FileMedia(path, FORMATS[fmt])
     try:
-        return StreamMedia(mp3_chunks(path), None, content_type)
+        return StreamMedia(mp3_chunks(path), None, FORMATS[fmt])
     except InvalidAudio:
         raise NotFound(f"Recording {recording.sid} has no {fmt} media") from None
+
+
+def _from_storage(storage: Storage, options: StorageOptions, recording: Recording, fmt: str,
+                  byte_range: str | None):
+    key = media_key(recording, fmt)
+    path = storage.local_file(key)
+    if path is not None:
+        return FileMedia(path, FORMATS[fmt])
+    try:
+        # Only once the row says stored: a presigned URL is not checked against the object.
+        url = storage.presigned_url(key, options.url_expires) if options.media_redirect else None
+        if url and recording.storage_key:
+            return RedirectMedia(url)
+        stored = storage.open(key, byte_range)
+    except ObjectNotFound:
+        raise NotFound(f"Recording {recording.sid} has no {fmt} media") from None
+    except StorageError as exc:
+        log.warning("%s %s: media unavailable: %s", recording.call_sid, recording.sid, exc)
+        raise MediaUnavailable("Recording storage is unavailable, try again later") from None
+    return StreamMedia(stored.chunks, stored.length, FORMATS[fmt], stored.content_range)
 
 
 # --- deleting ----------------------------------------------------------------------------------------

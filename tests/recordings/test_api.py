@@ -304,3 +304,26 @@ def test_players_can_seek_with_range_requests(api, backend):
     part = requests.get(url, headers={"Range": "bytes=1000-1999"}, timeout=10)
     assert part.status_code == 206 and part.content == whole[1000:2000]
     assert part.headers["Content-Range"] == f"bytes 1000-1999/{len(whole)}"
+
+
+def test_media_stays_available_while_the_job_moves_the_file(api):
+    """Requests racing the storing job (it renames the engine's file into storage) all get the audio."""
+    import threading
+
+    stack = api()
+    account = stack.account()
+    failures = []
+    for _ in range(15):
+        sid = stack.recording(account, 0.5)
+        url = stack.media(account.sid, sid, ".mp3")
+        storing = threading.Thread(target=stack.store, args=(sid,))
+        storing.start()
+        while True:  # at least one request after the job, and as many as fit while it runs
+            done = not storing.is_alive()
+            response = requests.get(url, timeout=10)
+            if response.status_code != 200:
+                failures.append((sid, response.status_code))
+            if done:
+                break
+        storing.join(10)
+    assert failures == []
