@@ -97,10 +97,13 @@ def _filters(params: dict) -> dict:
 
 
 def _domain(action):
-    try:
-        return translated(action)
-    except service.MediaUnavailable as exc:  # storage down: retry later, not a client error
-        raise TwilioError(503, 20503, exc.message) from None
+    def storage_down_is_503():  # storage down: retry later, not a client error
+        try:
+            return action()
+        except service.MediaUnavailable as exc:
+            raise TwilioError(503, 20503, exc.message) from None
+
+    return translated(storage_down_is_503)
 
 
 def _storage():
