@@ -40,6 +40,7 @@ class Listener:
         self.subclasses: set[str] = set()
         self.filters: list[tuple[str, str]] = []
         self.nixed: set[str] = set()               # taken out of `event ALL` by nixevent
+        self.own_jobs: set[str] = set()            # Job-UUIDs of the bgapi commands sent here
         self.myevents_uuid: str | None = None
         self.linger: int | None = None             # seconds; -1 = until the client leaves
         self.log_level: int | None = None
@@ -111,6 +112,11 @@ class Listener:
     # ---- event delivery ---------------------------------------------------------------------
     def offer(self, event) -> None:
         if self.format is None:
+            return
+        if event.name == "BACKGROUND_JOB" and event.header("Job-UUID") in self.own_jobs:
+            # A job this connection started reaches it whatever it subscribed to (myevents too).
+            self.own_jobs.discard(event.header("Job-UUID"))
+            self.send(event.frame(self.format))
             return
         if self.myevents_uuid is not None:
             if event.channel_uuid != self.myevents_uuid or event.name not in MYEVENTS:
@@ -201,6 +207,7 @@ class Listener:
     def cmd_bgapi(self, rest, cmd) -> None:
         from cpaas.sandbox.api import execute
         job = cmd.header("Job-UUID") or self.switch.new_uuid()
+        self.own_jobs.add(job)
         self.reply(f"+OK Job-UUID: {job}", ("Job-UUID", job))
         name, _, arg = rest.partition(" ")
 

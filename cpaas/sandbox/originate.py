@@ -14,9 +14,9 @@ from dataclasses import dataclass, field
 import gevent
 from gevent.event import AsyncResult
 
-from cpaas.sandbox.fsstrings import separate_blank
 from cpaas.sandbox import causes, dialplan, farend
 from cpaas.sandbox.channel import Channel
+from cpaas.sandbox.fsstrings import separate
 from cpaas.sandbox.profile import CallerProfile
 
 log = logging.getLogger("cpaas.sandbox.originate")
@@ -35,9 +35,18 @@ class Leg:
 
 
 def split_top(text: str, separators: str) -> list[str]:
-    """Split on separators that are outside {}, [], <>, () and quotes."""
+    """Split on separators that are outside {}, [], <>, (), quotes and backslash escapes."""
     parts, depth, quote, current = [], 0, None, []
+    escaped = False
     for ch in text:
+        if escaped:
+            current.append(ch)
+            escaped = False
+            continue
+        if ch == "\\":
+            escaped = True
+            current.append(ch)
+            continue
         if quote:
             current.append(ch)
             if ch == quote:
@@ -59,14 +68,12 @@ def split_top(text: str, separators: str) -> list[str]:
 
 
 def parse_vars(text: str) -> dict:
+    """`a=1,b=x\\,y` as switch_event_create_brackets reads it: split on `,`, then at the first `=`."""
     out = {}
-    for item in split_top(text, ","):
-        name, sep, value = item.partition("=")
-        if sep and name.strip():
-            value = value.strip()
-            if len(value) >= 2 and value[0] == value[-1] and value[0] in "'\"":
-                value = value[1:-1]
-            out[name.strip()] = value
+    for item in separate(text, ","):
+        pair = separate(item, "=", 2)
+        if len(pair) == 2 and pair[0]:
+            out[pair[0]] = pair[1]
     return out
 
 
@@ -105,37 +112,25 @@ def parse_dial_string(url: str) -> tuple[dict, list[list[Leg]]]:
     return global_vars, groups
 
 
-def split_originate_args(arg: str) -> tuple[str, str]:
-    """`<call url> <rest>`: the url may contain spaces inside {} / []."""
-    parts = split_top(arg.strip(), " ")
-    parts = [p for p in parts if p != ""]
-    if len(parts) < 2:
+def split_originate_args(arg: str) -> list[str]:
+    """The originate api's arguments, split on blanks as FreeSWITCH does (quotes group, so
+    `'&socket(host:port async full)'` is one argument; `\\s` is a blank):
+    <call url> <exten>|&<app>(<args>) [<dialplan>] [<context>] [<cid_name>] [<cid_num>] [<timeout>]."""
+    argv = separate(arg.strip(), " ")
+    if len(argv) < 2:
         raise DialStringError("missing destination")
-    url = parts[0]
-    rest = arg.strip()[len(url):].strip()
-    return url, rest
+    return argv
 
 
-def parse_destination(rest: str) -> tuple[list[tuple[str, str]] | None, str | None, list[str]]:
-    """`&app(args)` -> ([(app, args)], None, extra); `EXT [dialplan] [context] ...` -> (None, EXT, extra).
-
-    A quoted destination (`'&socket(host:port async full)'`) is one argument, as FreeSWITCH splits it."""
-    if rest.startswith("'"):
-        tokens = separate_blank(rest)
-        apps, extension, extra = parse_destination(tokens[0]) if tokens else (None, None, [])
-        return apps, extension, extra + tokens[1:]
-    if rest.startswith("&"):
-        body = rest[1:]
-        match = re.match(r"([\w-]+)(\((.*)\))?(\s+.*)?$", body, re.S)
+def parse_destination(argv: list[str]) -> tuple[list[tuple[str, str]] | None, str | None, list[str]]:
+    """`&app(args)` -> ([(app, args)], None, extra); `EXT [dialplan] [context] ...` -> (None, EXT, extra)."""
+    target, extra = argv[0], argv[1:]
+    if target.startswith("&"):
+        match = re.match(r"([\w-]+)(?:\((.*)\))?$", target[1:], re.S)
         if not match:
             raise DialStringError("bad application")
-        app, arg = match.group(1), (match.group(3) or "")
-        if match.group(2) is None and " " in body.strip():
-            app, _, arg = body.strip().partition(" ")
-            return [(app, arg)], None, []
-        return [(app, arg)], None, (match.group(4) or "").split()
-    words = rest.split()
-    return None, words[0], words[1:]
+        return [(match.group(1), match.group(2) or "")], None, extra
+    return None, target, extra
 
 
 class Originator:
@@ -415,20 +410,14 @@ def dial(switch, url: str, caller: dict, a_leg=None) -> tuple[Channel | None, st
 
 def originate_command(switch, arg: str) -> str:
     try:
-        url, rest = split_originate_args(arg)
-        script, exten, extra = parse_destination(rest)
+        argv = split_originate_args(arg)
+        url = argv[0]
+        script, exten, extra = parse_destination(argv[1:])
         global_vars, _ = parse_dial_string(url)
     except DialStringError:
         return USAGE
-    caller = {}
-    if exten is not None:
-        # <exten> [<dialplan>] [<context>] [<cid_name>] [<cid_num>] [<timeout_sec>]
-        if len(extra) > 2:
-            caller["cid_name"] = extra[2]
-        if len(extra) > 3:
-            caller["cid_num"] = extra[3]
-        if len(extra) > 4:
-            caller["timeout"] = extra[4]
+    # [<dialplan>] [<context>] [<cid_name>] [<cid_num>] [<timeout_sec>], after either form
+    caller = dict(zip(("dialplan", "context", "cid_name", "cid_num", "timeout"), extra))
     channel, cause, _ = dial(switch, url, caller)
     if channel is None:
         return f"-ERR {cause}\n"

@@ -232,3 +232,33 @@ def test_wrong_password_gets_invalid_then_goodbye(fast):
         assert stream.next().header("Reply-Text") == "-ERR invalid"
         assert stream.next().content_type == "text/disconnect-notice"
         assert stream.next().closed
+
+
+def test_bgapi_on_the_call_socket_reports_its_job_to_that_socket(fast, fast_controller):
+    import threading
+    got = {}
+    finished = threading.Event()
+
+    def controller(conn):
+        ctl = ScriptedController(conn)
+        ctl.send("connect")
+        ctl.reply()
+        ctl.send("myevents")
+        ctl.reply()
+        ctl.send("bgapi eval ok\nJob-UUID: 5a4e2b8e-0000-4000-8000-000000000001")
+        got["reply"] = ctl.reply().header("Reply-Text")
+        job, _ = ctl.until(lambda f: f.event_name == "BACKGROUND_JOB")
+        got["body"] = job.event_body
+        ctl.send("exit")
+        ctl.reply()
+        finished.set()
+
+    fast_controller.expect(controller)
+    client = EslClient(fast.host, fast.port)
+    try:
+        assert client.api("sandbox_call --from +15551230000 --to +15557650000").startswith("+OK ")
+        assert finished.wait(10), fast_controller.errors
+    finally:
+        client.close()
+    assert got["reply"] == "+OK Job-UUID: 5a4e2b8e-0000-4000-8000-000000000001"
+    assert got["body"] == b"ok"
