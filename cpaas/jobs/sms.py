@@ -13,6 +13,7 @@ throughput and retry backoff all reschedule the job on RQ's scheduler.
 from __future__ import annotations
 
 import logging
+import time
 from dataclasses import asdict, dataclass
 from datetime import timedelta
 
@@ -66,9 +67,12 @@ def _callbacks(ctx: context.JobContext) -> messages.Callbacks:
 
 # -- sending ---------------------------------------------------------------------------------
 def send(message_sid: str, attempt: int = 1, number_slot: bool = False, gateway: str | None = None,
-         gateway_slot: bool = False) -> str:
+         gateway_slot: bool = False, not_before: float | None = None) -> str:
     """Job: one attempt at handing a message to its gateway. `number_slot`/`gateway_slot` say the
-    rate-limit slots are already booked (a rescheduled run must not book them twice)."""
+    rate-limit slots are already booked (a rescheduled run must not book them twice); `not_before`
+    is the booked slot's time: RQ's scheduler counts whole seconds, so a job may start early."""
+    if not_before is not None and time.time() < not_before:
+        time.sleep(min(not_before - time.time(), 2.0))
     ctx = context.current()
     sms = _messaging(ctx)
     loaded = _load_outbound(ctx, message_sid)
@@ -155,7 +159,7 @@ def _send_later(ctx: context.JobContext, delay: float, *args) -> None:
     if delay <= 0:
         queue.enqueue(send, *args, **kwargs)
     else:
-        queue.enqueue_in(timedelta(seconds=delay), send, *args, **kwargs)
+        queue.enqueue_in(timedelta(seconds=delay), send, *args, not_before=time.time() + delay, **kwargs)
 
 
 def _queue(ctx: context.JobContext) -> Queue:
