@@ -278,7 +278,8 @@ class Replayer:
             exp_keys, act_keys = [e.key for e in exp], [e.key for e in act]
             if role == "-":  # channel-less events: order across jobs may differ
                 exp_keys, act_keys = sorted(exp_keys), sorted(act_keys)
-                exp, act = sorted(exp, key=lambda e: e.key), sorted(act, key=lambda e: e.key)
+                exp = sorted(exp, key=lambda e: (e.key, normalise(e.body)))
+                act = sorted(act, key=lambda e: (e.key, normalise(e.body)))
             if exp_keys != act_keys:
                 self.report.fail(f"[{self.trace}] {role}: event names differ: {_diff(exp_keys, act_keys)}")
                 continue
