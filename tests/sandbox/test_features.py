@@ -148,3 +148,18 @@ def test_hangup_complete_carries_every_variable_the_originate_set(esl):
     assert done.event("variable_hangup_cause_q850") == "17"
     for name in ("duration", "billsec", "answersec", "start_epoch", "end_epoch"):
         assert done.event(f"variable_{name}") is not None, name
+
+
+def test_recording_a_talking_far_end_hears_speech_then_stops_on_silence(esl, tmp_path):
+    uuid = _originate(esl, "sofia/gateway/sandbox/+15550100100")
+    path = tmp_path / "voicemail.wav"
+    esl.execute(uuid, "record", f"{path} 20 200 2")
+    with wave.open(str(path)) as wav:
+        rate = wav.getframerate()
+        pcm = wav.readframes(wav.getnframes())
+    seconds = len(pcm) / 2 / rate
+    assert 4.0 <= seconds <= 6.5  # up to 3 s of talk, then 2 s of silence
+    loud = [abs(int.from_bytes(pcm[i:i + 2], "little", signed=True)) for i in range(0, len(pcm), 2)]
+    assert max(loud[:rate]) > 1000 and max(loud[-rate:]) == 0
+    assert esl.api(f"uuid_getvar {uuid} silence_hits_exhausted") == "true"
+    esl.api(f"uuid_kill {uuid}")
