@@ -90,11 +90,14 @@ def recordings_query(account_sid: str, call_sid: str | None = None, conference_s
     return query
 
 
-def find_recording(session: Session, account_sid: str, sid: str, call_sid: str | None = None) -> Recording:
-    """The account's recording (of that call, when given); deleted ones are gone as far as callers know."""
+def find_recording(session: Session, account_sid: str, sid: str, call_sid: str | None = None,
+                   conference_sid: str | None = None) -> Recording:
+    """The account's recording (of that call or conference, when given); deleted ones are gone as far
+    as callers know."""
     recording = session.get(Recording, sid)
     if (recording is None or recording.account_sid != account_sid or recording.status == "deleted"
-            or (call_sid is not None and recording.call_sid != call_sid)):
+            or (call_sid is not None and recording.call_sid != call_sid)
+            or (conference_sid is not None and recording.conference_sid != conference_sid)):
         raise NotFound(f"Recording {sid} was not found")
     return recording
 

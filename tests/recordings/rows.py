@@ -11,12 +11,13 @@ START = datetime(2026, 11, 23, 8, 0, 5, tzinfo=timezone.utc)
 
 
 def processing_recording(database, settings, account_sid: str, seconds: float = 3.0, call_sid: str | None = None,
-                         callback: str | None = None, events: str = "completed", **fields) -> str:
+                         callback: str | None = None, events: str = "completed", source: str = "RecordVerb",
+                         **fields) -> str:
     sid = new_sid("RE")
     path = write_wav(settings.recordings_dir / f"{sid}.wav", seconds)
     with database.session() as session:
         session.add(Recording(sid=sid, account_sid=account_sid, call_sid=call_sid or new_sid("CA"),
-                              source="RecordVerb", status="processing", start_time=START,
+                              source=source, status="processing", start_time=START,
                               duration=round(seconds), channels=1, local_path=str(path),
                               status_callback=callback, status_callback_method="POST",
                               status_callback_events=events, **fields))

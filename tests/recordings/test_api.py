@@ -327,3 +327,24 @@ def test_media_stays_available_while_the_job_moves_the_file(api):
                 break
         storing.join(10)
     assert failures == []
+
+
+def test_a_conferences_recordings(api):
+    stack = api()
+    account = stack.account()
+    client = stack.client(account)
+    conference_sid, other_conference = new_sid("CF"), new_sid("CF")
+    recorded = stack.recording(account, 1.0, conference_sid=conference_sid, source="Conference")
+    stack.recording(account, 1.0, conference_sid=other_conference, source="Conference")
+    stack.recording(account, 1.0)
+
+    listed = client.conferences(conference_sid).recordings.list()
+    assert [(r.sid, r.conference_sid, r.source) for r in listed] == [(recorded, conference_sid, "Conference")]
+    assert [r.sid for r in client.recordings.list(conference_sid=conference_sid)] == [recorded]
+    assert client.conferences(conference_sid).recordings(recorded).fetch().sid == recorded
+    with pytest.raises(TwilioRestException) as elsewhere:
+        client.conferences(other_conference).recordings(recorded).fetch()
+    assert elsewhere.value.status == 404
+    assert client.conferences(conference_sid).recordings(recorded).delete() is True
+    assert client.conferences(conference_sid).recordings.list() == []
+    assert not (stack.settings.recordings_dir / f"{recorded}.wav").exists()

@@ -114,15 +114,21 @@ def _storage():
     return extensions["cpaas.storage"]
 
 
-def _list(account_sid: str, params: dict, call_sid: str | None):
+def _list(account_sid: str, params: dict, call_sid: str | None = None, conference_sid: str | None = None):
     account = account_in_path(account_sid)
-    query = service.recordings_query(account.sid, call_sid=call_sid or params.get("call_sid"), **_filters(params))
+    filters = _filters(params)
+    filters["conference_sid"] = conference_sid or filters["conference_sid"]
+    query = service.recordings_query(account.sid, call_sid=call_sid or params.get("call_sid"), **filters)
     return paginate(db_session(), query, Recording, params, "recordings", lambda r: r)
 
 
-def _delete(account_sid: str, sid: str, call_sid: str | None = None) -> None:
+def _find(account_sid: str, sid: str, **parent) -> Recording:
     account = account_in_path(account_sid)
-    recording = _domain(lambda: service.find_recording(db_session(), account.sid, sid, call_sid))
+    return _domain(lambda: service.find_recording(db_session(), account.sid, sid, **parent))
+
+
+def _delete(account_sid: str, sid: str, **parent) -> None:
+    recording = _find(account_sid, sid, **parent)
     storage, _ = _storage()
     _domain(lambda: service.delete_recording(storage, recording))
     current_app.logger.info("%s %s: recording deleted", recording.call_sid, recording.sid)
@@ -134,7 +140,7 @@ class Recordings(MethodView):
     @blp.response(200, RecordingPageSchema)
     def get(self, params, account_sid):
         """List the account's recordings"""
-        return _list(account_sid, params, None)
+        return _list(account_sid, params)
 
 
 @blp.route("/Recordings/<string:sid>.json")
@@ -142,8 +148,7 @@ class RecordingResource(MethodView):
     @blp.response(200, RecordingSchema)
     def get(self, account_sid, sid):
         """Fetch a recording"""
-        account = account_in_path(account_sid)
-        return _domain(lambda: service.find_recording(db_session(), account.sid, sid))
+        return _find(account_sid, sid)
 
     @blp.response(204)
     def delete(self, account_sid, sid):
@@ -157,7 +162,7 @@ class CallRecordings(MethodView):
     @blp.response(200, RecordingPageSchema)
     def get(self, params, account_sid, call_sid):
         """List a call's recordings"""
-        return _list(account_sid, params, call_sid)
+        return _list(account_sid, params, call_sid=call_sid)
 
 
 @blp.route("/Calls/<string:call_sid>/Recordings/<string:sid>.json")
@@ -165,13 +170,34 @@ class CallRecordingResource(MethodView):
     @blp.response(200, RecordingSchema)
     def get(self, account_sid, call_sid, sid):
         """Fetch one of a call's recordings"""
-        account = account_in_path(account_sid)
-        return _domain(lambda: service.find_recording(db_session(), account.sid, sid, call_sid))
+        return _find(account_sid, sid, call_sid=call_sid)
 
     @blp.response(204)
     def delete(self, account_sid, call_sid, sid):
         """Delete one of a call's recordings and its media"""
-        _delete(account_sid, sid, call_sid)
+        _delete(account_sid, sid, call_sid=call_sid)
+
+
+@blp.route("/Conferences/<string:conference_sid>/Recordings.json")
+class ConferenceRecordings(MethodView):
+    @blp.arguments(RecordingListParams, location="query")
+    @blp.response(200, RecordingPageSchema)
+    def get(self, params, account_sid, conference_sid):
+        """List a conference's recordings"""
+        return _list(account_sid, params, conference_sid=conference_sid)
+
+
+@blp.route("/Conferences/<string:conference_sid>/Recordings/<string:sid>.json")
+class ConferenceRecordingResource(MethodView):
+    @blp.response(200, RecordingSchema)
+    def get(self, account_sid, conference_sid, sid):
+        """Fetch one of a conference's recordings"""
+        return _find(account_sid, sid, conference_sid=conference_sid)
+
+    @blp.response(204)
+    def delete(self, account_sid, conference_sid, sid):
+        """Delete one of a conference's recordings and its media"""
+        _delete(account_sid, sid, conference_sid=conference_sid)
 
 
 def _media(account_sid: str, sid: str, fmt: str) -> Response:
