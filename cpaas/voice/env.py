@@ -31,6 +31,7 @@ class VoiceEnv:
     def http(self) -> requests.Session:
         """One pooled HTTP session for document fetches (keep-alive to the user's app)."""
         session = requests.Session()
+        session.trust_env = False  # no proxy/netrc lookups in os.environ on every fetch
         adapter = requests.adapters.HTTPAdapter(pool_connections=64, pool_maxsize=256)
         session.mount("http://", adapter)
         session.mount("https://", adapter)

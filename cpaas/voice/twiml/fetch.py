@@ -55,13 +55,16 @@ class DocumentFetcher:
         return self._attempt(call_sid, request.fallback_url, request.fallback_method, request), request.fallback_url
 
     def _attempt(self, call_sid: str, url: str, method: str, request: DocumentRequest) -> v.Document:
+        # No database connection is held while the user's app answers: a pooled connection per
+        # fetch in flight would starve every other call of the pool.
         with self.env.database.session() as session:
             call = session.get(Call, call_sid)
             params = {**voice_params(call), **request.params}
             token = session.get(Account, call.account_sid).auth_token
             webhook = WebhookRequest(url=url, method=method, params=params, account_sid=call.account_sid,
                                      purpose=request.purpose, resource_sid=call_sid, auth_token=token)
-            response = send(webhook, self.env.settings.webhook_timeout, self.env.http)
+        response = send(webhook, self.env.settings.webhook_timeout, self.env.http)
+        with self.env.database.session() as session:
             record_attempt(session, webhook, response, 1)
         if not response.ok:
             raise FetchFailure(RETRIEVAL_FAILURE, f"HTTP retrieval failure: {url}: {response.error}")
