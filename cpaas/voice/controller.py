@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 
 from cpaas.models import Call, utcnow
+from cpaas.services import call_recordings
 from cpaas.services.phone_numbers import number_for_inbound
 from cpaas.switch.outbound import ChannelSession, OutboundServer
 from cpaas.voice.dispatcher import Dispatcher
@@ -50,9 +51,9 @@ class Controller:
 
     def handle_channel(self, channel: ChannelSession) -> None:
         call_sid = channel.variable("cpaas_call_sid")
-        send_digits = None
+        send_digits = record = None
         if call_sid:
-            first, send_digits = self._originated(call_sid)
+            first, send_digits, record = self._originated(call_sid)
         elif channel.variable("cpaas_direction") == "inbound":
             call_sid, first = self._inbound(channel)
         else:
@@ -67,6 +68,8 @@ class Controller:
         try:
             if send_digits:
                 session.send_digits(send_digits)
+            if record:
+                self._record_whole_call(session, call_sid)
             flow.run(first)
         finally:
             self.flows.pop(call_sid, None)
@@ -76,11 +79,20 @@ class Controller:
             call = session.get(Call, call_sid)
             if call is None:
                 log.warning("%s: no such call; hanging up", call_sid)
-                return None, None
+                return None, None, None
             if call.twiml:
-                return InlineDocument(call.twiml), call.send_digits
+                return InlineDocument(call.twiml), call.send_digits, call.record
             return DocumentRequest(call.url, call.method, fallback_url=call.fallback_url,
-                                   fallback_method=call.fallback_method), call.send_digits
+                                   fallback_method=call.fallback_method), call.send_digits, call.record
+
+    def _record_whole_call(self, session: CallSession, call_sid: str) -> None:
+        """Calls.create Record=true: record from the answer to the end (stored when the call ends)."""
+        with self.env.database.session() as db:
+            call = db.get(Call, call_sid)
+            recording = call_recordings.new_recording(db, self.env.settings, call, "OutboundAPI",
+                                                      call.recording_status_callback)
+            path = recording.local_path
+        session.start_recording(path)
 
     def _inbound(self, channel: ChannelSession):
         to, from_ = channel.variable("cpaas_to", ""), channel.variable("cpaas_from", "")

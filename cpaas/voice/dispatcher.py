@@ -17,6 +17,7 @@ from cpaas.services.call_queue import ACCOUNTS, WAKE, commands_key, queue_key
 from cpaas.services.errors import InvalidParameter
 from cpaas.switch.errors import EslError
 from cpaas.switch.originate import Endpoint, OriginateRequest
+from cpaas.voice import recordings
 from cpaas.voice.env import VoiceEnv
 from cpaas.voice.media import Audio, file_of
 
@@ -131,6 +132,19 @@ class Dispatcher:
                 return
         log.info("%s: dialling %s on %s", call_sid, route.endpoint, listener.node.name)
 
+    def _record(self, listener, command: dict) -> None:
+        """uuid_record start|mask|unmask|stop; a stopped recording goes to storage."""
+        with self.env.database.session() as session:
+            call = session.get(Call, command["call_sid"])
+            channel_uuid = call.channel_uuid if call else None
+        if channel_uuid is None:
+            return
+        operation, path = command["operation"], command["path"]
+        reply = listener.connection.api(f"uuid_record {channel_uuid} {operation} {path}")
+        log.info("%s: recording %s %s: %s", command["call_sid"], command["recording"], operation, reply.strip())
+        if operation == "stop":
+            gevent.spawn(recordings.finish, self.env, command["recording"])
+
     def _conference(self, listener, command: dict) -> None:
         """mute/unmute/hold/unhold/kick a member (or all), or play a file to one."""
         verb, member = command["command"], command["member"]
@@ -162,6 +176,9 @@ class Dispatcher:
         call_sid, action = command["call_sid"], command["action"]
         if action == "conference":
             self._conference(listener, command)
+            return
+        if action == "record":
+            self._record(listener, command)
             return
         with self.env.database.session() as session:
             call = session.get(Call, call_sid)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 from datetime import datetime, timezone
 
+import gevent
 from sqlalchemy import select
 
 from cpaas.config import FreeSwitchNode
@@ -14,6 +15,7 @@ from cpaas.services.conferences import ConferenceEvents
 from cpaas.switch.inbound import EslConnection
 from cpaas.switch.originate import call_sid_of_originate
 from cpaas.switch.wire import Event
+from cpaas.voice import recordings
 from cpaas.voice.env import VoiceEnv
 
 log = logging.getLogger("cpaas.voice")
@@ -72,6 +74,9 @@ class NodeListener:
             else:
                 progress = Progress(_STATUS[name], event_time(event), node=self.node.name, channel_uuid=event.uuid)
             self.env.call_events.apply(session, call, progress)
+            ended_sid = call.sid if name == "CHANNEL_HANGUP_COMPLETE" else None
+        if ended_sid:
+            gevent.spawn(recordings.finish_all, self.env, ended_sid)
 
     def _find(self, session, call_sid: str | None, channel_uuid: str | None) -> Call | None:
         if call_sid:

@@ -169,12 +169,13 @@ class CallSession:
         return RecordResult(path, duration_ms, terminator, result.interrupted)
 
     def start_recording(self, path: str) -> None:
-        """Record the call in the background (both directions) until stop_recording or the hang-up."""
-        self._run("record_session", quote_argument(path))
+        """Record the call in the background (both directions) until stop_recording or the hang-up.
+        record_session takes its data as the path (no blank-splitting, so no quoting)."""
+        self._run("record_session", path)
 
     def stop_recording(self, path: str) -> None:
         if not self.channel.hung_up:
-            self._run("stop_record_session", quote_argument(path))
+            self._run("stop_record_session", path)
 
     def bridge(self, dial_string: str) -> BridgeResult:
         """Ring the legs of `dial_string` (built by switch.OriginateRequest.dial_string()) and bridge.

@@ -42,7 +42,8 @@ class ConferenceSchema(TwilioResource):
     region = fields.Constant("us1")
     sid = fields.String()
     status = fields.String()
-    subresource_uris = fields.Function(lambda c: {"participants": _conference_uri(c, "/Participants.json")})
+    subresource_uris = fields.Function(lambda c: {"participants": _conference_uri(c, "/Participants.json"),
+                                                  "recordings": _conference_uri(c, "/Recordings.json")})
     uri = fields.Function(_conference_uri)
 
 

@@ -7,14 +7,16 @@ from datetime import datetime, time, timedelta, timezone
 from flask import Response, current_app, redirect, request, send_file, stream_with_context
 from flask.views import MethodView
 from flask_smorest import Blueprint
-from marshmallow import ValidationError, fields
+from marshmallow import ValidationError, fields, validate
 
-from cpaas.api.context import db_session
+from cpaas.api.context import db_session, redis_client, settings
 from cpaas.api.twilio.auth import account_in_path
 from cpaas.api.twilio.errors import TwilioError, translated
 from cpaas.api.twilio.paging import PageParams, paginate
-from cpaas.api.twilio.schemas import Rfc2822, TwilioBool, TwilioResource, page_schema
-from cpaas.models import Recording
+from cpaas.api.twilio.schemas import (Rfc2822, TwilioBool, TwilioParams, TwilioResource, method_param,
+                                      page_schema, url_param)
+from cpaas.models import Call, Recording
+from cpaas.services import call_recordings
 from cpaas.services import recordings as service
 
 PREFIX = "/2010-04-01/Accounts/<string:account_sid>"
@@ -156,6 +158,27 @@ class RecordingResource(MethodView):
         _delete(account_sid, sid)
 
 
+class CallRecordingCreateParams(TwilioParams):
+    status_callback = url_param("RecordingStatusCallback")
+    status_callback_method = method_param("RecordingStatusCallbackMethod", load_default="POST")
+    status_callback_events = fields.String(data_key="RecordingStatusCallbackEvent", load_default="completed")
+    channels = fields.String(data_key="RecordingChannels", load_default="mono",
+                             validate=validate.OneOf(("mono", "dual")))
+
+
+class CallRecordingUpdateParams(TwilioParams):
+    status = fields.String(data_key="Status", required=True,
+                           validate=validate.OneOf(("paused", "in-progress", "stopped")))
+
+
+def _live_call(account_sid: str, call_sid: str) -> Call:
+    account = account_in_path(account_sid)
+    call = db_session().get(Call, call_sid)
+    if call is None or call.account_sid != account.sid:
+        raise TwilioError(404, 20404, f"The requested resource {request.path} was not found")
+    return call
+
+
 @blp.route("/Calls/<string:call_sid>/Recordings.json")
 class CallRecordings(MethodView):
     @blp.arguments(RecordingListParams, location="query")
@@ -164,6 +187,17 @@ class CallRecordings(MethodView):
         """List a call's recordings"""
         return _list(account_sid, params, call_sid=call_sid)
 
+    @blp.arguments(CallRecordingCreateParams, location="form")
+    @blp.response(201, RecordingSchema)
+    def post(self, params, account_sid, call_sid):
+        """Start recording a call in progress"""
+        call = _live_call(account_sid, call_sid)
+        events = tuple(params["status_callback_events"].replace(",", " ").split())
+        return translated(lambda: call_recordings.start(
+            db_session(), redis_client(), settings(), call, status_callback=params.get("status_callback"),
+            status_callback_method=params["status_callback_method"], status_callback_events=events,
+            channels=2 if params["channels"] == "dual" else 1), {"not_modifiable": 21220})
+
 
 @blp.route("/Calls/<string:call_sid>/Recordings/<string:sid>.json")
 class CallRecordingResource(MethodView):
@@ -171,6 +205,18 @@ class CallRecordingResource(MethodView):
     def get(self, account_sid, call_sid, sid):
         """Fetch one of a call's recordings"""
         return _find(account_sid, sid, call_sid=call_sid)
+
+    @blp.arguments(CallRecordingUpdateParams, location="form")
+    @blp.response(200, RecordingSchema)
+    def post(self, params, account_sid, call_sid, sid):
+        """Pause, resume or stop a live recording (`Twilio.CURRENT` names the call's live recording)"""
+        call = _live_call(account_sid, call_sid)
+        if sid == "Twilio.CURRENT":
+            recording = translated(lambda: call_recordings.current(db_session(), call.sid))
+        else:
+            recording = _find(account_sid, sid, call_sid=call_sid)
+        return translated(lambda: call_recordings.change(redis_client(), call, recording, params["status"]),
+                          {"not_modifiable": 21220})
 
     @blp.response(204)
     def delete(self, account_sid, call_sid, sid):

@@ -1,0 +1,72 @@
+"""Recording a live call on request (the API's /Calls/{CA}/Recordings, or Calls.create Record=true).
+
+The API writes the Recording row and sends a `record` command to the node holding the call; its
+controller runs uuid_record (start, mask to pause, unmask to resume, stop) and, when the
+recording stops or the call ends, hands the file to the storing job.
+"""
+from __future__ import annotations
+
+import redis
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from cpaas.config import Settings
+from cpaas.models import Call, Recording, new_sid, utcnow
+from cpaas.services.call_queue import send_command
+from cpaas.services.errors import InvalidParameter, NotFound
+
+LIVE = ("in-progress", "paused")
+_OPERATION = {"paused": "mask", "in-progress": "unmask", "stopped": "stop"}
+
+
+def new_recording(session: Session, settings: Settings, call: Call, source: str,
+                  status_callback: str | None = None, status_callback_method: str = "POST",
+                  status_callback_events: tuple[str, ...] = ("completed",), channels: int = 1) -> Recording:
+    """The row of a live recording of `call` (committed), its file under RECORDINGS_DIR."""
+    settings.recordings_dir.mkdir(parents=True, exist_ok=True)
+    sid = new_sid("RE")
+    recording = Recording(sid=sid, account_sid=call.account_sid, call_sid=call.sid, source=source,
+                          status="in-progress", start_time=utcnow(), channels=channels,
+                          local_path=str((settings.recordings_dir / f"{sid}.wav").resolve()),
+                          status_callback=status_callback, status_callback_method=status_callback_method.upper(),
+                          status_callback_events=" ".join(status_callback_events) or "completed")
+    session.add(recording)
+    session.commit()  # the controller reads it when the command arrives
+    return recording
+
+
+def start(session: Session, redis_client: redis.Redis, settings: Settings, call: Call, **options) -> Recording:
+    """Start recording a call in progress (the API): the node's controller runs uuid_record."""
+    if call.status != "in-progress":
+        raise InvalidParameter("Cannot start a recording: the call is not in progress", reason="not_modifiable")
+    recording = new_recording(session, settings, call, "StartCallRecordingAPI", **options)
+    send_command(redis_client, call.node or "", call.sid, "record", recording=recording.sid, operation="start",
+                 path=recording.local_path)
+    return recording
+
+
+def change(redis_client: redis.Redis, call: Call, recording: Recording, status: str) -> Recording:
+    """Status=paused|in-progress|stopped on a live recording."""
+    if recording.status not in LIVE:
+        raise InvalidParameter(f"The recording is {recording.status}; only a live recording can change",
+                               reason="not_modifiable")
+    if status != "stopped":
+        recording.status = status
+    recording.date_updated = utcnow()
+    send_command(redis_client, call.node or "", call.sid, "record", recording=recording.sid,
+                 operation=_OPERATION[status], path=recording.local_path)
+    return recording
+
+
+def current(session: Session, call_sid: str) -> Recording:
+    """Twilio.CURRENT: the call's live recording."""
+    recording = session.scalars(select(Recording).where(Recording.call_sid == call_sid, Recording.status.in_(LIVE))
+                                .order_by(Recording.date_created.desc())).first()
+    if recording is None:
+        raise NotFound("The call has no recording in progress")
+    return recording
+
+
+def live_recordings(session: Session, call_sid: str) -> list[Recording]:
+    return list(session.scalars(select(Recording).where(Recording.call_sid == call_sid,
+                                                        Recording.status.in_(LIVE))))
