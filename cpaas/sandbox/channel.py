@@ -123,10 +123,12 @@ class Channel:
         return self.bridged_to or self.loopback_peer
 
     def set_var(self, name: str, value) -> None:
+        """Set (or with None, unset) a channel variable; one set again moves to the end of the
+        list, as in FreeSWITCH's events."""
         if value is None:
             self.variables.pop(name, None)
         else:
-            self.variables.pop(name, None)  # FreeSWITCH re-adds a set variable at the end
+            self.variables.pop(name, None)
             self.variables[name] = str(value)
 
     def get_var(self, name: str) -> str | None:
@@ -481,15 +483,15 @@ class Channel:
         if arg:
             app_headers.append(("Application-Data", arg))
         self.fire("CHANNEL_EXECUTE", post=app_headers + [("Application-UUID", app_uuid)])
+        # FreeSWITCH sets these again as the application starts (so they move to the end).
+        if arg:
+            self.set_var("current_application_data", arg)
+        self.set_var("current_application", app)
         previous, self.current_app = self.current_app, app
         try:
             response = func(self, arg or "")
         finally:
             self.current_app = previous
-        # FreeSWITCH sets these again once the application returns (so they move to the end).
-        if arg:
-            self.set_var("current_application_data", arg)
-        self.set_var("current_application", app)
         if response is not None:
             self.set_var("current_application_response", response)
         self.fire("CHANNEL_EXECUTE_COMPLETE",

@@ -88,6 +88,8 @@ class Conference:
         channel.set_var("conference_name", self.name)
         channel.set_var("conference_member_id", member.id)
         channel.set_var("conference_uuid", self.uuid)
+        channel.set_var("read_codec", "L16")  # joining sets the member's codec up again
+        channel.set_var("read_rate", "8000")
         self.fire("add-member", member)
         return member
 

@@ -210,13 +210,18 @@ class Originator:
         self.channel = channel
         channel.set_var("direction", "outbound")
         channel.set_var("is_outbound", "true")
-        channel.set_var("uuid", uuid)
-        channel.set_var("call_uuid", uuid)
+        given_uuid = "origination_uuid" in self.vars
+        if not given_uuid:
+            channel.set_var("uuid", uuid)
+            channel.set_var("call_uuid", uuid)
         channel.set_var("session_id", channel.session_id)
         for key in ("read_codec", "write_codec"):
             channel.set_var(key, "L16")
             channel.set_var(key.replace("codec", "rate"), "8000")
         channel.set_var("channel_name", name)
+        if given_uuid:  # switch_core_session_set_uuid runs after the channel is named
+            channel.set_var("uuid", uuid)
+            channel.set_var("call_uuid", uuid)
         for key, value in self.vars.items():
             channel.set_var(key, value)
         channel.set_var("originate_early_media", "true")
@@ -303,6 +308,7 @@ class Originator:
     def _flip(self, channel: Channel) -> None:
         channel.set_var("pre_transfer_caller_id_number", channel.profile.caller_id_number)
         channel.set_var("channel_cid_flipped", "yes")
+        channel.set_var("call_uuid", channel.uuid)
         channel.profile.flip()
         channel.fire("CALL_UPDATE", pre=[("Direction", "RECV")])
 

@@ -87,10 +87,18 @@ def render_plain(headers: list[tuple[str, str]], body: str | None) -> bytes:
     return b"Content-Length: %d\nContent-Type: text/event-plain\n\n" % len(text) + text
 
 
+def _array_items(value: str) -> list[str] | None:
+    """FreeSWITCH array values (`ARRAY::a|:b`) are lists in JSON and repeated elements in XML."""
+    if value.startswith("ARRAY::"):
+        return value[len("ARRAY::"):].split("|:")
+    return None
+
+
 def render_json(headers: list[tuple[str, str]], body: str | None) -> bytes:
-    obj: dict[str, str] = {}
+    obj: dict[str, object] = {}
     for key, value in headers:
-        obj[key] = str(value)
+        items = _array_items(str(value))
+        obj[key] = items if items is not None else str(value)
     if body is not None:
         obj["Content-Length"] = str(len(body.encode()))
         obj["_body"] = body
@@ -104,7 +112,9 @@ def _xml_escape(value: str) -> str:
 
 def render_xml(headers: list[tuple[str, str]], body: str | None) -> bytes:
     parts = ["<event>\n  <headers>\n"]
-    parts += [f"    <{k}>{_xml_escape(v)}</{k}>\n" for k, v in headers]
+    for key, value in headers:
+        for item in _array_items(str(value)) or [value]:
+            parts.append(f"    <{key}>{_xml_escape(item)}</{key}>\n")
     parts.append("  </headers>\n")
     if body is not None:
         parts.append(f"  <Content-Length>{len(body.encode())}</Content-Length>\n")

@@ -104,6 +104,8 @@ class Report:
     compared_events: int = 0
     variable_gaps: Counter = field(default_factory=Counter)
     header_differences: list[str] = field(default_factory=list)
+    #: Events whose shared variable_* headers come in another order than FreeSWITCH's.
+    variable_order: list[str] = field(default_factory=list)
 
     def fail(self, message: str) -> None:
         self.problems.append(message)
@@ -294,10 +296,16 @@ class Replayer:
                         self.report.header_differences.append(message)
                 if e.name == "BACKGROUND_JOB" and normalise(e.body) != normalise(a.body):
                     self.report.fail(f"[{self.trace}] BACKGROUND_JOB body {a.body!r} != {e.body!r}")
-                exp_vars = {k for k, _ in e.headers if k.startswith("variable_")}
-                act_vars = {k for k, _ in a.headers if k.startswith("variable_")}
-                for missing in exp_vars - act_vars:
+                exp_vars = [k for k, _ in e.headers if k.startswith("variable_")]
+                act_vars = [k for k, _ in a.headers if k.startswith("variable_")]
+                for missing in set(exp_vars) - set(act_vars):
                     self.report.variable_gaps[missing] += 1
+                common = set(exp_vars) & set(act_vars)
+                exp_order = [k for k in exp_vars if k in common]
+                act_order = [k for k in act_vars if k in common]
+                if exp_order != act_order:
+                    self.report.variable_order.append(
+                        f"[{self.trace}] {role} {e.key}: variable order {_diff(exp_order, act_order)}")
 
 
 def connect_to(host: str, port: int):

@@ -75,8 +75,8 @@ def play_and_get_digits(channel, arg):
             channel.set_var("read_terminator_used", terminator)
         valid = len(digits) >= min_digits and (not pattern or re.fullmatch(pattern, digits) or re.match(pattern, digits))
         if digits and valid or (min_digits == 0 and terminator):
-            channel.set_var(var_name, digits)
             channel.set_var("read_result", "success")
+            channel.set_var(var_name, digits)
             return None
         if _play_until_digit(channel, invalid) == "hangup":
             break

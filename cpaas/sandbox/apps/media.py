@@ -131,8 +131,6 @@ def play_prompt(channel, prompt: Prompt, wake_on_dtmf=False, terminators: str = 
     file_headers = [("Playback-File-Type", prompt.type)] if prompt.type else []
     file_headers.append(("Playback-File-Path", prompt.path))
     if events:
-        channel.set_var("current_loop", 1)
-        channel.set_var("total_loops", 1)
         channel.fire("PLAYBACK_START", post=file_headers)
     reason = channel.wait(prompt.duration, wake_on_dtmf=wake_on_dtmf)
     played = min(prompt.duration, channel.switch.clock.now() - start)

@@ -63,6 +63,8 @@ def record(channel, arg):
     if terminators == "none":
         terminators = ""
     channel.set_var("silence_hits_exhausted", "false")
+    channel.set_var("read_codec", "L16")  # the recorder sets the read codec up again
+    channel.set_var("read_rate", "8000")
     channel.fire("RECORD_START", post=[("Record-File-Path", path)])
     clock = channel.switch.clock
     started = clock.now()
@@ -94,9 +96,12 @@ def record(channel, arg):
         if threshold and hits and silent_for >= hits:
             exhausted = True
             break
-    channel.set_var("silence_hits_exhausted", "true" if exhausted else "false")
+    if exhausted:
+        channel.set_var("silence_hits_exhausted", "true")
     _finish_file(channel, path, bytes(pcm))
     channel.fire("RECORD_STOP", post=[("Record-File-Path", path)])
+    channel.set_var("read_codec", "L16")  # the channel's own read codec is back
+    channel.set_var("read_rate", "8000")
     return None
 
 
