@@ -15,6 +15,7 @@ from gevent.event import Event as Signal
 from gevent.queue import Queue
 
 from cpaas.sandbox import causes
+from cpaas.sandbox.cdr import set_hangup_variables
 from cpaas.sandbox.profile import CallerProfile
 
 log = logging.getLogger("cpaas.sandbox.channel")
@@ -282,7 +283,7 @@ class Channel:
         self.set_state("CS_HANGUP")
         self.set_callstate("HANGUP")
         self.set_state("CS_REPORTING")
-        self._set_final_variables()
+        set_hangup_variables(self)
         self.fire("CHANNEL_HANGUP_COMPLETE", pre=[("Hangup-Cause", self.hangup_cause)])
         for callback in list(self.on_reported):
             callback(self)
@@ -290,73 +291,6 @@ class Channel:
         self.set_state("CS_DESTROY")
         self.switch.remove_channel(self)
         self._destroyed.set()
-
-    def wait_destroyed(self, timeout: float | None = None) -> bool:
-        return self._destroyed.wait(timeout)
-
-    def _set_final_variables(self) -> None:
-        clock = self.switch.clock
-        t = self.profile.times
-        end_us = t["hangup"] or clock.now_us()
-        start_us = self.created_us
-        answer_us = t["answered"]
-        cause = self.hangup_cause or "NORMAL_CLEARING"
-        sv = self.set_var
-        sv("hangup_cause", cause)
-        sv("hangup_cause_q850", causes.Q850.get(cause, 0))
-        if self.variables.get("sip_term_status") is None and self.name.startswith("sofia/"):
-            sv("sip_term_status", causes.SIP_STATUS.get(cause, 200 if answer_us else 503))
-        sv("digits_dialed", "none")
-
-        def stamp(us):
-            return time.strftime("%Y-%m-%d %H:%M:%S", time.localtime(us / 1e6))
-        sv("start_stamp", stamp(start_us))
-        sv("profile_start_stamp", stamp(start_us))
-        if answer_us:
-            sv("answer_stamp", stamp(answer_us))
-        if t["progress"]:
-            sv("progress_stamp", stamp(t["progress"]))
-        if t["progress_media"]:
-            sv("progress_media_stamp", stamp(t["progress_media"]))
-        sv("end_stamp", stamp(end_us))
-        for name, us in (("start", start_us), ("profile_start", start_us), ("answer", answer_us),
-                         ("bridge", t["bridged"]), ("last_hold", 0)):
-            sv(f"{name}_epoch", us // 1_000_000)
-            sv(f"{name}_uepoch", us)
-        sv("hold_accum_seconds", 0)
-        sv("hold_accum_usec", 0)
-        sv("hold_accum_ms", 0)
-        for name in ("resurrect", "progress", "progress_media"):
-            us = t.get(name, 0)
-            sv(f"{name}_epoch", us // 1_000_000)
-            sv(f"{name}_uepoch", us)
-        sv("end_epoch", end_us // 1_000_000)
-        sv("end_uepoch", end_us)
-        if self.variables.get("current_application"):
-            sv("last_app", self.variables["current_application"])
-            if self.variables.get("current_application_data"):
-                sv("last_arg", self.variables["current_application_data"])
-        name = self.profile.caller_id_name or ""
-        sv("caller_id", f'"{name}" <{self.profile.caller_id_number}>')
-        total = end_us - start_us
-        bill = end_us - answer_us if answer_us else 0
-        answer_wait = answer_us - start_us if answer_us else 0
-        progress = t["progress"] - start_us if t["progress"] else 0
-        progress_media = t["progress_media"] - start_us if t["progress_media"] else 0
-        spans = {"duration": total, "billsec": bill, "progresssec": progress, "answersec": answer_wait,
-                 "waitsec": answer_wait, "progress_mediasec": progress_media, "flow_billsec": total}
-        for unit, divisor in (("sec", 1_000_000), ("msec", 1000), ("usec", 1)):
-            for key, value in spans.items():
-                base = key[:-3] if key.endswith("sec") else key
-                if unit == "sec":
-                    out_key = key
-                elif key == "duration":
-                    out_key = "mduration" if unit == "msec" else "uduration"
-                else:
-                    out_key = base + unit
-                sv(out_key, value // divisor)
-        if self.name.startswith("loopback/"):
-            sv("is_loopback", 1)
 
     # ---- waiting ----------------------------------------------------------------------------
     def wait(self, seconds: float, wake_on_dtmf: bool = False, until_answered: bool | str = False) -> str:

@@ -22,7 +22,7 @@ from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from urllib.parse import unquote
 
-from tests.sandbox.esl import UUID_RE, FrameStream, parse_event_body, split_headers
+from tests.sandbox.esl import UUID_RE, FrameStream, parse_event_body
 from tests.support.traces import load_trace
 
 # Not modelled by the sandbox: periodic core chatter, codec negotiation, presence, and conference

@@ -3,7 +3,6 @@ from __future__ import annotations
 
 import gevent
 
-from cpaas.sandbox import conference as conf
 from cpaas.sandbox.api import command
 
 ACTIONS = {"mute": ("speak", False, "mute-member", "+OK mute {id}\n"),

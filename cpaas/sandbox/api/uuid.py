@@ -154,7 +154,6 @@ def uuid_hold(switch, arg, listener):
     hold = {"on": True, "off": False, "toggle": not held}[mode]
     if hold != held:
         channel.set_var("sandbox_on_hold", "true" if hold else None)
-        channel.call_state_before_hold = channel.call_state
         channel.fire("CHANNEL_HOLD" if hold else "CHANNEL_UNHOLD")
         channel.set_callstate("HELD" if hold else "ACTIVE")
     return "+OK Success\n"
