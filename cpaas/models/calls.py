@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, Integer, String, Text
+from sqlalchemy import ForeignKey, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from cpaas.models.base import Base, Timestamps, sid_column
@@ -34,6 +34,8 @@ def status_for_hangup(cause: str | None, answered: bool, canceled_by_api: bool =
 
 class Call(Timestamps, Base):
     __tablename__ = "calls"
+    # Lists page newest first within an account (keyset on date_created, sid): one index range scan.
+    __table_args__ = (Index("ix_calls_account_newest", "account_sid", "date_created", "sid"),)
 
     sid: Mapped[str] = sid_column("CA")
     #: None only for an inbound call to a number no account owns (kept so the operator sees it).

@@ -1,7 +1,7 @@
 """Conferences and their participants, kept in step with FreeSWITCH's conference events."""
 from __future__ import annotations
 
-from sqlalchemy import ForeignKey, Integer, String
+from sqlalchemy import ForeignKey, Index, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column, synonym
 
 from cpaas.models.base import Base, Timestamps, sid_column
@@ -14,6 +14,8 @@ class Conference(Timestamps, Base):
     """FreeSWITCH knows the conference by its sid (names are per account, sids are unique)."""
 
     __tablename__ = "conferences"
+    # Lists page newest first within an account (keyset on date_created, sid): one index range scan.
+    __table_args__ = (Index("ix_conferences_account_newest", "account_sid", "date_created", "sid"),)
 
     sid: Mapped[str] = sid_column("CF")
     account_sid: Mapped[str] = mapped_column(ForeignKey("accounts.sid"), index=True)

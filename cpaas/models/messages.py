@@ -11,7 +11,7 @@ from __future__ import annotations
 import json
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, Integer, String, Text
+from sqlalchemy import ForeignKey, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from cpaas.models.base import Base, Timestamps, sid_column
@@ -39,6 +39,8 @@ def statuses_before(status: str) -> tuple[str, ...]:
 
 class Message(Timestamps, Base):
     __tablename__ = "messages"
+    # Lists page newest first within an account (keyset on date_created, sid): one index range scan.
+    __table_args__ = (Index("ix_messages_account_newest", "account_sid", "date_created", "sid"),)
 
     sid: Mapped[str] = sid_column("SM")
     account_sid: Mapped[str] = mapped_column(ForeignKey("accounts.sid"), index=True)

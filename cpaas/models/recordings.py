@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, Integer, String
+from sqlalchemy import ForeignKey, Index, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from cpaas.models.base import Base, Timestamps, sid_column
@@ -14,6 +14,8 @@ RECORDING_STATUSES = ("in-progress", "paused", "stopped", "processing", "complet
 
 class Recording(Timestamps, Base):
     __tablename__ = "recordings"
+    # Lists page newest first within an account (keyset on date_created, sid): one index range scan.
+    __table_args__ = (Index("ix_recordings_account_newest", "account_sid", "date_created", "sid"),)
 
     sid: Mapped[str] = sid_column("RE")
     account_sid: Mapped[str] = mapped_column(ForeignKey("accounts.sid"), index=True)

@@ -9,7 +9,7 @@ from urllib.parse import urlencode
 
 from flask import request
 from marshmallow import fields, validate
-from sqlalchemy import and_, or_, select
+from sqlalchemy import select, tuple_
 from sqlalchemy.orm import Session
 
 from cpaas.api.twilio.schemas import TwilioParams
@@ -52,11 +52,12 @@ def _fetch(session, query, model, size, page, token):
         if anchor is None:
             return [], False, False
         created, sid = anchor
+        key = tuple_(model.date_created, model.sid)  # a row value: one range on the (…, date_created, sid) index
         if token.startswith("PA"):
-            after = or_(model.date_created < created, and_(model.date_created == created, model.sid < sid))
+            after = key < tuple_(created, sid)
             rows = session.scalars(query.where(after).order_by(*newest_first).limit(size + 1)).all()
             return rows[:size], len(rows) > size, True
-        before = or_(model.date_created > created, and_(model.date_created == created, model.sid > sid))
+        before = key > tuple_(created, sid)
         rows = session.scalars(query.where(before).order_by(model.date_created.asc(), model.sid.asc())
                                .limit(size + 1)).all()
         return list(reversed(rows[:size])), True, len(rows) > size
