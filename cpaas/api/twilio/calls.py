@@ -2,9 +2,8 @@
 (live redirect, hang up, cancel) and delete."""
 from __future__ import annotations
 
-from functools import partial
-
 from datetime import datetime, timedelta, timezone
+from functools import lru_cache, partial
 
 import phonenumbers
 from flask.views import MethodView
@@ -28,6 +27,7 @@ _CODES = {"to_required": 21201, "from_required": 21213, "url_required": 21205, "
 _REST_STATUS = {"initiated": "queued"}  # Twilio's REST resource shows no "initiated"
 
 
+@lru_cache(maxsize=8192)  # the same few numbers fill every page
 def _formatted(number: str) -> str:
     if not number.startswith("+"):
         return number
