@@ -70,7 +70,8 @@ class FarEnd:
     ring_after: float | None = 0.1        # None: never rings (no 180)
     early_media: bool = False
     fail_cause: str | None = None
-    fail_after: float = 0.2
+    fail_after: float = 0.05               # a refusal comes before any ringing
+    unreachable: bool = False              # nothing answers at all (a closed port)
     dtmf: list[tuple[float, str]] = field(default_factory=list)
     audio: list[audio.Source] = field(default_factory=list)
     hangup_after: float | None = None     # seconds after answer
@@ -129,11 +130,20 @@ MAGIC_SUFFIXES = {
 }
 
 
+# SIP user parts with a behaviour of their own (sofia/PROFILE/sip:busy@host), as a test UAS would have.
+MAGIC_USERS = {
+    "busy": MAGIC_SUFFIXES["0486"],
+    "ring": MAGIC_SUFFIXES["0480"], "noanswer": MAGIC_SUFFIXES["0480"],
+    "reject": MAGIC_SUFFIXES["0603"],
+    "unavailable": MAGIC_SUFFIXES["0503"],
+}
+
+
 def for_number(number: str, variables: dict | None = None) -> FarEnd:
     """The far end a dialled number reaches, with `sandbox_*` variables taking precedence."""
     variables = variables or {}
     digits = re.sub(r"\D", "", number or "")
-    spec = dict(MAGIC_SUFFIXES.get(digits[-4:], {}))
+    spec = dict(MAGIC_USERS.get((number or "").lower()) or MAGIC_SUFFIXES.get(digits[-4:], {}))
     if "sandbox_answer_after" in variables:
         value = variables["sandbox_answer_after"]
         spec["answer_after"] = None if value in ("never", "none") else parse_duration(value)

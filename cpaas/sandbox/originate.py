@@ -210,7 +210,8 @@ class Originator:
         self.channel = channel
         channel.set_var("direction", "outbound")
         channel.set_var("is_outbound", "true")
-        given_uuid = "origination_uuid" in self.vars
+        # mod_loopback names the channel first and takes origination_uuid after; sofia starts with it.
+        given_uuid = "origination_uuid" in self.vars and name.startswith("loopback/")
         if not given_uuid:
             channel.set_var("uuid", uuid)
             channel.set_var("call_uuid", uuid)
@@ -232,7 +233,8 @@ class Originator:
         return channel
 
     def _announce(self, channel: Channel) -> None:
-        if "origination_uuid" in self.vars:
+        # Only mod_loopback renames a channel it already created (sofia creates it with the uuid).
+        if "origination_uuid" in self.vars and channel.name.startswith("loopback/"):
             channel.fire("CHANNEL_UUID", pre=[("Old-Unique-ID", channel.uuid)])
         channel.fire("CHANNEL_OUTGOING", with_vars=False)
         channel.set_state("CS_INIT")
@@ -315,12 +317,11 @@ class Originator:
     def _dial_farend(self, endpoint: str, number: str) -> None:
         unreachable = _unreachable_sip_uri(endpoint)
         profile = self._profile(number, "mod_sofia", "default")
-        channel = self._new_a(endpoint if not endpoint.startswith("sandbox/") else f"sofia/{endpoint}",
-                              profile, endpoint.split("/")[0])
+        channel = self._new_a(_channel_name(endpoint), profile, endpoint.split("/")[0])
         far = farend.for_number(number, self.vars)
         if unreachable:
             # Like FreeSWITCH sending an INVITE to a closed port: no ringing, the leg fails.
-            far = farend.FarEnd(fail_cause="NORMAL_TEMPORARY_FAILURE", ring_after=None, fail_after=0.05)
+            far = farend.FarEnd(fail_cause="NORMAL_TEMPORARY_FAILURE", ring_after=None, unreachable=True)
         channel.farend = far
         channel.has_media = False
         self._announce(channel)
@@ -330,6 +331,12 @@ class Originator:
     def _play_farend(self, channel: Channel, far: farend.FarEnd) -> None:
         clock = self.switch.clock
         started = time.monotonic()
+        host = re.search(r"@\[?([\w.:-]+?)\]?(?::\d+)?$", self.leg.endpoint)
+        address = host.group(1) if host else "127.0.0.1"
+
+        def responded() -> None:
+            if not far.unreachable:  # a closed port sends no SIP response, so no address either
+                channel.profile.network_addr = address
 
         def sleep_until(seconds: float) -> bool:
             remaining = clock.real(seconds) - (time.monotonic() - started)
@@ -340,9 +347,11 @@ class Originator:
         if far.ring_after is not None and (far.fail_cause is None or far.fail_after > far.ring_after):
             if not sleep_until(far.ring_after):
                 return
+            responded()
             channel.mark_ring_ready()
         if far.fail_cause:
             if sleep_until(far.fail_after):
+                responded()
                 channel.set_var("sip_term_status", causes.SIP_STATUS.get(far.fail_cause, 503))
                 channel.hangup(far.fail_cause)
             return
@@ -353,8 +362,16 @@ class Originator:
         if far.answer_after is None:
             return
         if sleep_until(far.answer_after):
+            responded()
             channel.set_var("sip_term_status", "200")
             channel.mark_answered()
+
+
+def _channel_name(endpoint: str) -> str:
+    """sofia names a channel after the URI without its scheme: sofia/internal/busy@127.0.0.1:5070."""
+    if endpoint.startswith("sandbox/"):
+        endpoint = f"sofia/{endpoint}"
+    return re.sub(r"^(sofia/[^/]+/)sips?:", r"\1", endpoint)
 
 
 def _unreachable_sip_uri(endpoint: str) -> bool:

@@ -19,6 +19,8 @@ class CallerProfile:
     dialplan: str = "xml"
     ani: str | None = None
     orig_caller_id_number: str | None = None
+    #: Where the far end answered from (sofia legs, once a SIP response arrived).
+    network_addr: str | None = None
     created_us: int = 0
     #: Channel times in microseconds; 0 until the thing happens (FreeSWITCH prints 0).
     times: dict = field(default_factory=lambda: dict.fromkeys(
@@ -49,6 +51,8 @@ class CallerProfile:
             out.append((f"{p}-Callee-ID-Name", self.callee_id_name))
         if self.callee_id_number is not None:
             out.append((f"{p}-Callee-ID-Number", self.callee_id_number))
+        if self.network_addr is not None:
+            out.append((f"{p}-Network-Addr", self.network_addr))
         out += [(f"{p}-ANI", self.ani), (f"{p}-Destination-Number", self.destination_number),
                 (f"{p}-Unique-ID", self.unique_id), (f"{p}-Source", self.source),
                 (f"{p}-Context", self.context), (f"{p}-Channel-Name", self.channel_name)]

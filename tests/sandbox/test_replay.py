@@ -77,3 +77,23 @@ def test_outbound_socket_traces_with_their_control_connection(sandbox, controlle
     _assert_clean(control)
     for name in names:
         _assert_clean(reports[name])
+
+
+def test_sip_originate_failures_trace(sandbox):
+    """10c: SIP originates to a test UAS at 127.0.0.1:5070 whose users are `busy` (486) and `ring`
+    (180, never answers). A bound UDP socket stands in for the UAS so the sandbox's reachability
+    probe finds something listening; the far ends come from the documented user names."""
+    import socket
+    uas = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    try:
+        uas.bind(("127.0.0.1", 5070))
+    except OSError:
+        uas.close()
+        pytest.skip("127.0.0.1:5070 is in use on this machine")
+    try:
+        report = Replayer("10c-sip-originate-failures", connect_to(sandbox.host, sandbox.port)).run()
+    finally:
+        uas.close()
+    _assert_clean(report)
+    assert report.compared_events >= 30
+    assert not report.variable_order, report.variable_order
