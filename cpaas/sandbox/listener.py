@@ -175,7 +175,11 @@ class Listener:
         if handler is None or word in ("connect",) and not self.outbound:
             self.reply("-ERR command not found")
             return
-        handler(rest, cmd)
+        try:
+            handler(rest, cmd)
+        except Exception:  # a bug in one command must not take the connection (and its calls) down
+            log.exception("listener: %r failed (session %s)", line, self.session.uuid if self.session else "-")
+            self.reply("-ERR command failed")
 
     def _auth(self, password: str) -> None:
         if password == self.password:
