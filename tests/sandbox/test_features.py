@@ -163,3 +163,27 @@ def test_recording_a_talking_far_end_hears_speech_then_stops_on_silence(esl, tmp
     assert max(loud[:rate]) > 1000 and max(loud[-rate:]) == 0
     assert esl.api(f"uuid_getvar {uuid} silence_hits_exhausted") == "true"
     esl.api(f"uuid_kill {uuid}")
+
+
+def test_uuid_record_mask_writes_silence_until_unmask(esl, tmp_path):
+    uuid = _originate(esl, "loopback/tone/default")
+    path = tmp_path / "paused.wav"
+    esl.api(f"uuid_record {uuid} start {path}")
+    esl.wait_event("RECORD_START", Unique_ID=uuid)
+    time.sleep(0.2)
+    assert esl.api(f"uuid_record {uuid} mask {path}") == "+OK Success\n"
+    time.sleep(0.3)
+    assert esl.api(f"uuid_record {uuid} unmask {path}") == "+OK Success\n"
+    time.sleep(0.2)
+    esl.api(f"uuid_record {uuid} stop {path}")
+    esl.wait_event("RECORD_STOP", Unique_ID=uuid)
+    with wave.open(str(path)) as wav:
+        rate = wav.getframerate()
+        pcm = wav.readframes(wav.getnframes())
+    samples = [abs(int.from_bytes(pcm[i:i + 2], "little", signed=True)) for i in range(0, len(pcm), 2)]
+    second = rate  # ten times real time: the 0.3 s mask is about three simulated seconds
+    assert max(samples[:second]) > 1000                      # tone before the mask
+    assert max(samples[3 * second:4 * second]) == 0           # silence while masked
+    assert max(samples[-second // 2:]) > 1000                 # tone again after unmask
+    assert esl.api(f"uuid_record {uuid} mask /no/such.wav").startswith("-ERR")
+    esl.api(f"uuid_kill {uuid}")

@@ -234,7 +234,7 @@ def uuid_bridge(switch, arg, listener):
 
 @command("uuid_record")
 def uuid_record(switch, arg, listener):
-    from cpaas.sandbox.apps.record import start_session_recording, stop_session_recording
+    from cpaas.sandbox.apps.record import mask_session_recording, start_session_recording, stop_session_recording
     words = arg.split()
     if len(words) < 3:
         return "-USAGE: <uuid> [start|stop|mask|unmask] <path> [<limit>] [<recording_vars>]\n"
@@ -247,4 +247,9 @@ def uuid_record(switch, arg, listener):
         start_session_recording(channel, path, limit)
     elif action == "stop":
         stop_session_recording(channel, path)
+    elif action in ("mask", "unmask"):
+        if not mask_session_recording(channel, path, action == "mask"):
+            return f"-ERR Cannot locate media bug for {path}\n"
+    else:
+        return "-USAGE: <uuid> [start|stop|mask|unmask] <path> [<limit>] [<recording_vars>]\n"
     return "+OK Success\n"

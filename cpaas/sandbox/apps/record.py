@@ -112,6 +112,7 @@ class SessionRecording:
         self.channel, self.path, self.limit = channel, path, limit
         self.pcm = bytearray()
         self.stopped = False
+        self.masked = False  # uuid_record mask: silence is written until unmask (a paused recording)
         self.greenlet = gevent.spawn(self._run)
 
     def _run(self) -> None:
@@ -125,7 +126,7 @@ class SessionRecording:
                 now = started + self.limit
                 self.stopped = True
             frame, _ = _frame(channel, last, now - last)
-            self.pcm += frame
+            self.pcm += bytes(len(frame)) if self.masked else frame
             last = now
         _finish_file(channel, self.path, bytes(self.pcm))
         channel.fire("RECORD_STOP", post=[("Record-File-Path", self.path)])
@@ -140,6 +141,14 @@ def start_session_recording(channel, path: str, limit: float = 0.0) -> None:
     recordings = channel.__dict__.setdefault("session_recordings", {})
     if path not in recordings:
         recordings[path] = SessionRecording(channel, path, limit)
+
+
+def mask_session_recording(channel, path: str, masked: bool) -> bool:
+    recording = getattr(channel, "session_recordings", {}).get(path)
+    if recording is None:
+        return False
+    recording.masked = masked
+    return True
 
 
 def stop_session_recording(channel, path: str) -> None:
