@@ -225,6 +225,9 @@ class Channel:
     def mark_answered(self) -> None:
         if self.answered or self.hungup:
             return
+        if self.direction == "inbound" and self.name.startswith("sofia/"):
+            # Answering a SIP call sends the SDP first: FreeSWITCH reports early media, then answer.
+            self.mark_pre_answered()
         self.profile.times["answered"] = self.switch.clock.now_us()
         self.has_media = True
         self.answer_state = "answered"

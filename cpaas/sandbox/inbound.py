@@ -42,6 +42,7 @@ def place_inbound_call(switch, from_number: str, to_number: str, trunk: str = "s
     for key, value in (variables or {}).items():
         channel.set_var(key, value)
     switch.add_channel(channel)
+    channel.fire("CHANNEL_STATE", with_vars=False)  # CS_NEW, as sofia reports a new inbound call
     channel.set_state("CS_INIT")
     channel.state_number = 2
     channel.fire("CHANNEL_CREATE")

@@ -262,3 +262,56 @@ def test_bgapi_on_the_call_socket_reports_its_job_to_that_socket(fast, fast_cont
         client.close()
     assert got["reply"] == "+OK Job-UUID: 5a4e2b8e-0000-4000-8000-000000000001"
     assert got["body"] == b"ok"
+
+
+def _channel_events(trace_frames, uuid_prefix):
+    from tests.support.traces import event_name
+    names = []
+    for frame in trace_frames:
+        name = event_name(frame)
+        if name and name not in ("PRESENCE_IN", "API", "CODEC") and f"Unique-ID: {uuid_prefix}".encode() in frame.body:
+            names.append(name)
+    return names
+
+
+def test_inbound_call_fires_the_events_a_sip_call_from_a_trunk_does(fast, fast_controller):
+    """Against trace 10b (a SIP UAC calling in): the same events from the new call to routing, the
+    same answer sequence (early media, then answer) and the same tail after the caller's BYE."""
+    from tests.support.traces import load_trace
+    real = _channel_events(load_trace("10b-sip-inbound-from-sipp-uac"), "cd8e7d28")
+    import threading
+    finished = threading.Event()
+
+    def controller(conn):
+        ctl = ScriptedController(conn)
+        ctl.send("connect")
+        ctl.reply()
+        ctl.send("sendmsg\ncall-command: execute\nexecute-app-name: answer\nevent-lock: true")
+        ctl.reply()
+        ctl.until(lambda f: f.content_type == "text/disconnect-notice")
+        finished.set()
+
+    fast_controller.expect(controller)
+    watcher = EslClient(fast.host, fast.port)
+    try:
+        watcher.command("event plain ALL")
+        uuid = watcher.api("sandbox_call --from +15551230000 --to +15557650000 --hangup-after 2s").split()[1]
+        destroy = watcher.wait_event("CHANNEL_DESTROY", Unique_ID=uuid, timeout=10)
+        last = watcher.wait_event("CHANNEL_STATE", Unique_ID=uuid, Channel_State="CS_DESTROY", timeout=5)
+        assert finished.wait(10)
+        ours = [f.event_name for f in watcher.events if f.event("Unique-ID") == uuid
+                and f.event_name not in ("PRIVATE_COMMAND", "API")] + [destroy.event_name, last.event_name]
+    finally:
+        watcher.close()
+    assert ours[:6] == real[:6] == ["CHANNEL_STATE", "CHANNEL_STATE", "CHANNEL_CREATE", "CHANNEL_CALLSTATE",
+                                    "CHANNEL_STATE", "CHANNEL_STATE"]
+    answer = ["CHANNEL_PROGRESS_MEDIA", "CHANNEL_CALLSTATE", "CHANNEL_ANSWER", "CHANNEL_CALLSTATE"]
+    assert _contains(real, answer) and _contains(ours, answer)
+    tail = ["CHANNEL_STATE", "CHANNEL_CALLSTATE", "CHANNEL_STATE", "CHANNEL_HANGUP_COMPLETE", "CHANNEL_DESTROY",
+            "CHANNEL_STATE"]
+    assert real[-6:] == ours[-6:] == tail
+    assert "CHANNEL_HANGUP" in ours
+
+
+def _contains(seq, sub):
+    return any(seq[i:i + len(sub)] == sub for i in range(len(seq) - len(sub) + 1))
