@@ -35,7 +35,11 @@ def status_for_hangup(cause: str | None, answered: bool, canceled_by_api: bool =
 class Call(Timestamps, Base):
     __tablename__ = "calls"
     # Lists page newest first within an account (keyset on date_created, sid): one index range scan.
-    __table_args__ = (Index("ix_calls_account_newest", "account_sid", "date_created", "sid"),)
+    # The filters Twilio clients use most (To, From, Status) get their own newest-first range too.
+    __table_args__ = (Index("ix_calls_account_newest", "account_sid", "date_created", "sid"),
+                      Index("ix_calls_account_to_newest", "account_sid", "to", "date_created", "sid"),
+                      Index("ix_calls_account_from_newest", "account_sid", "from", "date_created", "sid"),
+                      Index("ix_calls_account_status_newest", "account_sid", "status", "date_created", "sid"))
 
     sid: Mapped[str] = sid_column("CA")
     #: None only for an inbound call to a number no account owns (kept so the operator sees it).

@@ -40,7 +40,9 @@ def statuses_before(status: str) -> tuple[str, ...]:
 class Message(Timestamps, Base):
     __tablename__ = "messages"
     # Lists page newest first within an account (keyset on date_created, sid): one index range scan.
-    __table_args__ = (Index("ix_messages_account_newest", "account_sid", "date_created", "sid"),)
+    __table_args__ = (Index("ix_messages_account_newest", "account_sid", "date_created", "sid"),
+                      Index("ix_messages_account_to_newest", "account_sid", "to", "date_created", "sid"),
+                      Index("ix_messages_account_from_newest", "account_sid", "from", "date_created", "sid"))
 
     sid: Mapped[str] = sid_column("SM")
     account_sid: Mapped[str] = mapped_column(ForeignKey("accounts.sid"), index=True)
