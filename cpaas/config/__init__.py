@@ -128,6 +128,16 @@ class _Reader:
             raise SettingsError(f"{name}: {value} is outside {lo}..{hi}")
         return value
 
+    def boolean(self, name: str, default: bool) -> bool:
+        raw = self.str(name)
+        if raw is None:
+            return default
+        if raw.lower() in ("true", "1", "yes", "on"):
+            return True
+        if raw.lower() in ("false", "0", "no", "off"):
+            return False
+        raise SettingsError(f"{name}: {raw!r} is not true or false")
+
     def int_list(self, name: str, default: tuple[int, ...], lo: int, hi: int) -> tuple[int, ...]:
         raw = self.str(name)
         if raw is None:
@@ -229,10 +239,15 @@ def _url_host(host: str) -> str:
     return "127.0.0.1" if host in ("0.0.0.0", "") else host
 
 
-def load_settings(environ: dict | None = None, dotenv: str | None = ".env") -> Settings:
-    """Read settings from `environ` (default os.environ) over the values of `dotenv` if that file exists."""
+def merged_environ(environ=None, dotenv: str | None = ".env") -> dict[str, str]:
+    """Where every setting comes from: `environ` (default os.environ) over the values of `dotenv`."""
     merged: dict[str, str] = {}
     if dotenv and Path(dotenv).is_file():
         merged.update({k: v for k, v in dotenv_values(dotenv).items() if v is not None})
     merged.update(os.environ if environ is None else environ)
-    return _read(_Reader(merged))
+    return merged
+
+
+def load_settings(environ: dict | None = None, dotenv: str | None = ".env") -> Settings:
+    """Read settings from `environ` (default os.environ) over the values of `dotenv` if that file exists."""
+    return _read(_Reader(merged_environ(environ, dotenv)))

@@ -15,18 +15,16 @@ auth token, retried with backoff, and kept in order per message (cpaas/jobs/webh
 from __future__ import annotations
 
 import logging
-import os
 from dataclasses import dataclass
-from pathlib import Path
 from urllib.parse import urlsplit
 
 import phonenumbers
 import redis
-from dotenv import dotenv_values
 from rq import Callback, Queue
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
+from cpaas.config import merged_environ
 from cpaas.jobs.webhooks import enqueue as enqueue_webhook
 from cpaas.messaging.gateways.base import DeliveryReport, InboundSms
 from cpaas.messaging.statuses import report_applies
@@ -51,11 +49,7 @@ CALLBACK_STATUSES = ("sending", "sent", "delivered", "undelivered", "failed")
 
 def gateway_environ(dotenv: str | None = ".env") -> dict[str, str]:
     """Where the SMS_* gateway settings come from: the environment over `.env`, as load_settings reads."""
-    merged: dict[str, str] = {}
-    if dotenv and Path(dotenv).is_file():
-        merged.update({k: v for k, v in dotenv_values(dotenv).items() if v is not None})
-    merged.update(os.environ)
-    return merged
+    return merged_environ(None, dotenv)
 
 
 # -- outbound --------------------------------------------------------------------------------

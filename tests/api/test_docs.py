@@ -16,7 +16,7 @@ def render(url: str, profile) -> str:
         pytest.fail("chromium is not installed (scripts/setup test installs it)")
     # No proxy and no route off the machine: any CDN request would fail, so what renders came from us.
     result = subprocess.run([chromium, *CHROMIUM_FLAGS, f"--user-data-dir={profile}",
-                             "--proxy-server=127.0.0.1:9", f"--proxy-bypass-list=127.0.0.1", url],
+                             "--proxy-server=127.0.0.1:9", "--proxy-bypass-list=127.0.0.1", url],
                             capture_output=True, text=True, timeout=90)
     return result.stdout
 

@@ -1,7 +1,6 @@
 """Inbound calls run the number's VoiceUrl on the sandbox switch through the real controller."""
 from twilio.request_validator import RequestValidator
 
-from cpaas.models import Database
 from cpaas.services.phone_numbers import add_number
 from cpaas.models import Account
 

@@ -2,15 +2,12 @@
 from __future__ import annotations
 
 import ipaddress
-import os
 import re
-from pathlib import Path
 from typing import Mapping
 
 import phonenumbers
-from dotenv import dotenv_values
 
-from cpaas.config import SettingsError, _Reader, load_settings
+from cpaas.config import SettingsError, _Reader, load_settings, merged_environ
 from cpaas.config.freeswitch.model import Device, FreeSwitchSettings, Trunk
 from cpaas.config.freeswitch.numbers import NUMBER_FORMATS
 
@@ -25,10 +22,7 @@ _FALSE = ("0", "false", "no", "off")
 
 def load_freeswitch_settings(environ: Mapping[str, str] | None = None, dotenv: str | None = ".env") -> FreeSwitchSettings:
     """Read the deployment settings from `environ` (default os.environ) over `dotenv`, like `load_settings`."""
-    merged: dict[str, str] = {}
-    if dotenv and Path(dotenv).is_file():
-        merged.update({k: v for k, v in dotenv_values(dotenv).items() if v is not None})
-    merged.update(os.environ if environ is None else environ)
+    merged = merged_environ(environ, dotenv)
     product = load_settings(merged, dotenv=None)
     return _read(_Reader(merged), product)
 
