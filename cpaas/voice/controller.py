@@ -4,10 +4,13 @@ from __future__ import annotations
 
 import logging
 
+import gevent
+
 from cpaas.models import Call, utcnow
 from cpaas.services import call_recordings
 from cpaas.services.phone_numbers import number_for_inbound
 from cpaas.switch.outbound import ChannelSession, OutboundServer
+from cpaas.voice import orphans
 from cpaas.voice.dispatcher import Dispatcher
 from cpaas.voice.env import VoiceEnv
 from cpaas.voice.listener import NodeListener
@@ -73,6 +76,8 @@ class Controller:
             flow.run(first)
         finally:
             self.flows.pop(call_sid, None)
+            gevent.spawn_later(orphans.GRACE_SECONDS, orphans.end_orphaned_call, self.env, call_sid,
+                               "the call's socket closed")
 
     def _originated(self, call_sid: str):
         with self.env.database.session() as session:

@@ -10,13 +10,16 @@ from sqlalchemy import select
 
 from cpaas.config import FreeSwitchNode
 from cpaas.models import Call, Conference, Participant
+from cpaas.models.calls import TERMINAL
 from cpaas.services.calls import Progress
 from cpaas.services.conferences import ConferenceEvents
+from cpaas.switch.errors import EslError
 from cpaas.switch.inbound import EslConnection
 from cpaas.switch.originate import call_sid_of_originate
 from cpaas.switch.wire import Event
 from cpaas.voice import recordings
 from cpaas.voice.env import VoiceEnv
+from cpaas.voice.orphans import end_orphaned_call
 
 log = logging.getLogger("cpaas.voice")
 
@@ -47,7 +50,23 @@ class NodeListener:
 
     def start(self) -> "NodeListener":
         self.connection.start()
+        gevent.spawn(self._sweep_when_connected)
         return self
+
+    def _sweep_when_connected(self) -> None:
+        """After a controller restart, calls that ended while nobody listened would stay open:
+        end those this node no longer has (uuid_exists false)."""
+        self.connection.wait_connected()
+        with self.env.database.session() as session:
+            open_calls = [(c.sid, c.channel_uuid) for c in session.scalars(select(Call).where(
+                Call.node == self.node.name, Call.status.not_in(TERMINAL), Call.channel_uuid.is_not(None)))]
+        for call_sid, channel_uuid in open_calls:
+            try:
+                exists = self.connection.api(f"uuid_exists {channel_uuid}").strip() == "true"
+            except EslError:
+                return  # the connection dropped again; the next start sweeps
+            if not exists:
+                end_orphaned_call(self.env, call_sid, f"{channel_uuid} no longer exists on {self.node.name}")
 
     def stop(self) -> None:
         self.connection.stop()
