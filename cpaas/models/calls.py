@@ -70,6 +70,8 @@ class Call(Timestamps, Base):
     timeout: Mapped[int] = mapped_column(Integer, default=60)
     time_limit: Mapped[int | None] = mapped_column(Integer)
     send_digits: Mapped[str | None] = mapped_column(String(64))
+    #: Calls.create CallerId: the caller id to present instead of From (e.g. calling a SIP URI or client).
+    caller_id: Mapped[str | None] = mapped_column(String(256))
     record: Mapped[bool] = mapped_column(default=False)
     recording_status_callback: Mapped[str | None] = mapped_column(String(1024))
     # Where the call lives and how it ended.

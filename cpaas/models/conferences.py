@@ -28,6 +28,8 @@ class Conference(Timestamps, Base):
     status_callback_method: Mapped[str] = mapped_column(String(8), default="POST")
     status_callback_events: Mapped[str] = mapped_column(String(128), default="")
     callback_sequence: Mapped[int] = mapped_column(Integer, default=0)
+    #: record="record-from-start": the conference is recorded from its start (a Recording of it).
+    record: Mapped[bool] = mapped_column(default=False)
 
     def next_sequence(self) -> int:
         number = self.callback_sequence
@@ -48,6 +50,7 @@ class Participant(Timestamps, Base):
     coaching: Mapped[bool] = mapped_column(default=False)
     start_conference_on_enter: Mapped[bool] = mapped_column(default=True)
     end_conference_on_exit: Mapped[bool] = mapped_column(default=False)
+    beep: Mapped[str] = mapped_column(String(8), default="true")  # true | false | onEnter | onExit
     member_id: Mapped[str | None] = mapped_column(String(16))  # FreeSWITCH's Member-ID
     channel_uuid: Mapped[str | None] = mapped_column(String(64))
     #: Twilio names a participant by its call: paging and URIs use it as the sid.

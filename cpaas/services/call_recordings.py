@@ -11,7 +11,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from cpaas.config import Settings
-from cpaas.models import Call, Recording, new_sid, utcnow
+from cpaas.models import Call, Conference, Recording, new_sid, utcnow
 from cpaas.services.call_queue import send_command
 from cpaas.services.errors import InvalidParameter, NotFound
 
@@ -19,13 +19,16 @@ LIVE = ("in-progress", "paused")
 _OPERATION = {"paused": "mask", "in-progress": "unmask", "stopped": "stop"}
 
 
-def new_recording(session: Session, settings: Settings, call: Call, source: str,
+def new_recording(session: Session, settings: Settings, call: Call | None, source: str,
                   status_callback: str | None = None, status_callback_method: str = "POST",
-                  status_callback_events: tuple[str, ...] = ("completed",), channels: int = 1) -> Recording:
-    """The row of a live recording of `call` (committed), its file under RECORDINGS_DIR."""
+                  status_callback_events: tuple[str, ...] = ("completed",), channels: int = 1,
+                  conference: Conference | None = None) -> Recording:
+    """The row of a live recording of `call` or `conference` (committed), its file under RECORDINGS_DIR."""
     settings.recordings_dir.mkdir(parents=True, exist_ok=True)
     sid = new_sid("RE")
-    recording = Recording(sid=sid, account_sid=call.account_sid, call_sid=call.sid, source=source,
+    owner = call if call is not None else conference
+    recording = Recording(sid=sid, account_sid=owner.account_sid, call_sid=call.sid if call else None,
+                          conference_sid=conference.sid if conference else None, source=source,
                           status="in-progress", start_time=utcnow(), channels=channels,
                           local_path=str((settings.recordings_dir / f"{sid}.wav").resolve()),
                           status_callback=status_callback, status_callback_method=status_callback_method.upper(),
@@ -67,6 +70,7 @@ def current(session: Session, call_sid: str) -> Recording:
     return recording
 
 
-def live_recordings(session: Session, call_sid: str) -> list[Recording]:
-    return list(session.scalars(select(Recording).where(Recording.call_sid == call_sid,
-                                                        Recording.status.in_(LIVE))))
+def live_recordings(session: Session, call_sid: str | None = None,
+                    conference_sid: str | None = None) -> list[Recording]:
+    owner = Recording.call_sid == call_sid if call_sid else Recording.conference_sid == conference_sid
+    return list(session.scalars(select(Recording).where(owner, Recording.status.in_(LIVE))))

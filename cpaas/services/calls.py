@@ -154,6 +154,7 @@ class NewCall:
     send_digits: str | None = None
     record: bool = False
     recording_status_callback: str | None = None
+    caller_id: str | None = None
 
 
 def create_call(session: Session, redis_client: redis.Redis, router, account: Account, request: NewCall) -> Call:
@@ -181,7 +182,7 @@ def create_call(session: Session, redis_client: redis.Redis, router, account: Ac
                 fallback_url=request.fallback_url, fallback_method=request.fallback_method.upper(),
                 status_callback=request.status_callback, status_callback_method=request.status_callback_method.upper(),
                 status_callback_events=events or "completed", timeout=request.timeout, time_limit=request.time_limit,
-                send_digits=request.send_digits, record=request.record,
+                send_digits=request.send_digits, record=request.record, caller_id=request.caller_id,
                 recording_status_callback=request.recording_status_callback, phone_number_sid=owned.sid)
     session.add(call)
     session.flush()

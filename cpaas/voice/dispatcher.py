@@ -117,7 +117,7 @@ class Dispatcher:
             channel_uuid = str(uuid.uuid4())
             variables = {"cpaas_call_sid": call.sid, "cpaas_account_sid": call.account_sid,
                          "origination_uuid": channel_uuid, "originate_timeout": call.timeout,
-                         "origination_caller_id_number": route.caller_id or call.from_}
+                         "origination_caller_id_number": call.caller_id or route.caller_id or call.from_}
             if call.time_limit:
                 variables["execute_on_answer"] = f"sched_hangup +{call.time_limit} ALLOTTED_TIMEOUT"
             request = OriginateRequest(endpoints=[Endpoint(route.endpoint)], variables=variables,

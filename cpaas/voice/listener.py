@@ -11,6 +11,7 @@ from sqlalchemy import select
 from cpaas.config import FreeSwitchNode
 from cpaas.models import Call, Conference, Participant
 from cpaas.models.calls import TERMINAL
+from cpaas.services import call_recordings
 from cpaas.services.calls import Progress
 from cpaas.services.conferences import ConferenceEvents
 from cpaas.switch.errors import EslError
@@ -24,6 +25,7 @@ from cpaas.voice.orphans import end_orphaned_call
 log = logging.getLogger("cpaas.voice")
 
 CONFERENCE_SUBCLASS = "conference::maintenance"
+BEEP = "tone_stream://%(300,0,880)"
 CHANNEL_EVENTS = ("CHANNEL_CREATE", "CHANNEL_PROGRESS", "CHANNEL_PROGRESS_MEDIA", "CHANNEL_ANSWER",
                   "CHANNEL_HANGUP_COMPLETE", "BACKGROUND_JOB")
 _STATUS = {"CHANNEL_CREATE": "initiated", "CHANNEL_PROGRESS": "ringing", "CHANNEL_PROGRESS_MEDIA": "ringing",
@@ -121,6 +123,16 @@ class NodeListener:
 
     # ---- conference events -> Conference / Participant rows ------------------------------
 
+    def _beep(self, conference_sid: str) -> None:
+        """<Conference beep>: a short tone to everyone when a member joins or leaves."""
+        gevent.spawn(self.connection.api, f"conference {conference_sid} play {BEEP}")
+
+    def _record_conference(self, session, conference: Conference) -> None:
+        """record="record-from-start": from the moment the conference starts until it ends."""
+        recording = call_recordings.new_recording(session, self.env.settings, None, "Conference",
+                                                  conference=conference)
+        gevent.spawn(self.connection.api, f"conference {conference.sid} record {recording.local_path}")
+
     def _on_conference(self, event: Event) -> None:
         action = event.get("Action")
         if action not in ("add-member", "del-member", "mute-member", "unmute-member", "conference-destroy"):
@@ -131,15 +143,23 @@ class NodeListener:
                 return  # not one of ours (e.g. a conference started from the dialplan)
             if action == "conference-destroy":
                 self.conference_events.ended(session, conference)
+                gevent.spawn(recordings.finish_all, self.env, None, conference.sid)
                 return
             participant = session.scalars(select(Participant).where(
                 Participant.conference_sid == conference.sid, Participant.channel_uuid == event.uuid)).first()
             if participant is None:
                 return
             if action == "add-member":
+                starting = conference.status == "init"
                 self.conference_events.member_joined(session, conference, participant, event.get("Member-ID"))
+                if starting and conference.status == "in-progress" and conference.record:
+                    self._record_conference(session, conference)
+                if participant.beep in ("true", "onEnter"):
+                    self._beep(conference.sid)
             elif action == "del-member":
                 self.conference_events.member_left(session, conference, participant)
+                if participant.beep in ("true", "onExit") and event.get("Conference-Size", "0") != "0":
+                    self._beep(conference.sid)
             else:
                 self.conference_events.member_muted(session, conference, participant, action == "mute-member")
 

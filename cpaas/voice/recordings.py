@@ -41,10 +41,10 @@ def finish(env: VoiceEnv, recording_sid: str) -> None:
     enqueue_store(env.redis, env.settings, recording_sid)
 
 
-def finish_all(env: VoiceEnv, call_sid: str) -> None:
-    """The call ended: every recording still running on it is over too."""
+def finish_all(env: VoiceEnv, call_sid: str | None = None, conference_sid: str | None = None) -> None:
+    """The call (or conference) ended: every recording still running on it is over too."""
     with env.database.session() as session:
-        sids = [r.sid for r in call_recordings.live_recordings(session, call_sid)]
+        sids = [r.sid for r in call_recordings.live_recordings(session, call_sid, conference_sid)]
     for sid in sids:
         finish(env, sid)
 

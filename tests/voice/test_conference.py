@@ -89,3 +89,36 @@ def test_end_a_conference_through_the_api(stack, api, webhooks):
         assert time.monotonic() < deadline, ended.status
         time.sleep(0.1)
     assert ended.reason_conference_ended == "conference-ended-via-api"
+
+
+def test_beep_and_record_from_start(stack, api, webhooks):
+    from sqlalchemy import select
+
+    from cpaas.models import Recording
+    from tests.support.esl_client import RawEsl
+
+    account = stack.account()
+    room = webhooks.twiml("/rec-room", '<Response><Dial><Conference record="record-from-start" beep="onEnter">'
+                                       "Recorded</Conference></Dial></Response>")
+    _number(stack, account, "+15557652003", room)
+    watcher = RawEsl(stack.sandbox.host, stack.sandbox.port, stack.sandbox.password)
+    try:
+        watcher.subscribe("CUSTOM", "conference::maintenance")
+        stack.inbound_call("+15551110021", "+15557652003", hangup_after="30s")
+        stack.inbound_call("+15551110022", "+15557652003", hangup_after="30s")
+        seen = watcher.events_until(lambda e: e.get("Action") == "play-file" and "tone_stream" in e.get("File", ""))
+        assert any(e.get("Action") == "add-member" for e in seen)
+    finally:
+        watcher.close()
+    client = twilio_client(api.url, account)
+    deadline = time.monotonic() + 30
+    while True:
+        with stack.database.session() as session:
+            recording = session.scalars(select(Recording).where(Recording.account_sid == account.sid)).first()
+            if recording is not None and recording.status == "completed":
+                break
+        assert time.monotonic() < deadline, recording and recording.status
+        time.sleep(0.2)
+    assert recording.source == "Conference" and recording.conference_sid and recording.duration >= 2
+    listed = client.api.v2010.accounts(account.sid).conferences(recording.conference_sid).recordings.list()
+    assert [r.sid for r in listed] == [recording.sid]

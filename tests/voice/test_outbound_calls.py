@@ -110,3 +110,19 @@ def test_list_and_filter_calls(stack, api, caller, webhooks):
     assert len(client.calls.list(start_time_after=today)) == 3  # dialling started for all, the busy one too
     assert client.calls.list(start_time_after=tomorrow) == []
     assert len(client.calls.list(start_time_before=tomorrow, end_time_after=today)) == 3
+
+
+def test_caller_id_is_presented_on_the_call(stack, api, caller, webhooks):
+    from tests.support.esl_client import RawEsl
+
+    client = twilio_client(api.url, caller)
+    watcher = RawEsl(stack.sandbox.host, stack.sandbox.port, stack.sandbox.password)
+    try:
+        watcher.subscribe("CHANNEL_CREATE")
+        call = client.calls.create(to="sip:alice@example.org", from_=caller.number, caller_id="+15550001234",
+                                   url=webhooks.twiml("/v", "<Response><Hangup/></Response>"))
+        created = watcher.events_until(lambda e: e.get("variable_cpaas_call_sid") == call.sid)[-1]
+    finally:
+        watcher.close()
+    assert created["Caller-Caller-ID-Number"] == "+15550001234"
+    assert stack.finished_call(call.sid).status == "completed"

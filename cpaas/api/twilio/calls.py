@@ -191,7 +191,6 @@ class Calls(MethodView):
     def post(self, params, account_sid):
         """Make an outbound call: it is queued, then dialled within the account's limits"""
         account = account_in_path(account_sid)
-        params.pop("caller_id", None)
         request = service.NewCall(**params)
         return _domain(lambda: service.create_call(db_session(), redis_client(), router(), account, request))
 

@@ -27,6 +27,7 @@ def run(flow, dial: v.Dial, noun: v.Conference):
         conference = active_conference(session, call.account_sid, noun.name)
         if conference is None:
             conference = Conference(account_sid=call.account_sid, friendly_name=noun.name, node=call.node,
+                                    record=noun.record == "record-from-start",
                                     status_callback=noun.status_callback,
                                     status_callback_method=noun.status_callback_method,
                                     status_callback_events=" ".join(noun.status_callback_event))
@@ -46,7 +47,7 @@ def run(flow, dial: v.Dial, noun: v.Conference):
             session.flush()
         session.add(Participant(conference_sid=conference.sid, call_sid=call.sid, account_sid=call.account_sid,
                                 muted=noun.muted, start_conference_on_enter=noun.start_conference_on_enter,
-                                end_conference_on_exit=noun.end_conference_on_exit,
+                                end_conference_on_exit=noun.end_conference_on_exit, beep=noun.beep,
                                 channel_uuid=flow.session.uuid))
         conference_sid = conference.sid
     log.info("%s: joining conference %s (%s)", flow.call_sid, conference_sid, noun.name)
