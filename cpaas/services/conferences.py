@@ -117,14 +117,16 @@ def end_conference(redis_client, conference: Conference) -> None:
 
 
 def update_participant(redis_client, conference: Conference, participant: Participant, *, muted=None,
-                       hold=None, announce_url=None) -> Participant:
+                       hold=None, hold_url=None, announce_url=None) -> Participant:
     if participant.status != "connected" or participant.member_id is None:
         raise InvalidParameter("The participant is not connected", reason="not_connected")
     if muted is not None and muted != participant.muted:
         send_member_command(redis_client, conference, participant, "mute" if muted else "unmute")
     if hold is not None and hold != participant.hold:
         participant.hold = hold
-        send_member_command(redis_client, conference, participant, "hold" if hold else "unhold")
+        # mod_conference: `hold <member> [file]`; the held member hears HoldUrl (else the profile's music).
+        send_member_command(redis_client, conference, participant, "hold" if hold else "unhold",
+                            hold_url if hold else None)
     if announce_url:
         send_member_command(redis_client, conference, participant, "play", announce_url)
     participant.date_updated = utcnow()

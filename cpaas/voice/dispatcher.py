@@ -146,12 +146,13 @@ class Dispatcher:
             gevent.spawn(recordings.finish, self.env, command["recording"])
 
     def _conference(self, listener, command: dict) -> None:
-        """mute/unmute/hold/unhold/kick a member (or all), or play a file to one."""
+        """mute/unmute/hold/unhold/kick a member (or all), or play a file to one (or to the held one)."""
         verb, member = command["command"], command["member"]
         argument = command.get("argument")
         if verb == "play" and argument:
-            argument = file_of(Audio(argument))
-            line = f"conference {command['conference']} play {argument} {member}"
+            line = f"conference {command['conference']} play {file_of(Audio(argument))} {member}"
+        elif verb == "hold" and argument:
+            line = f"conference {command['conference']} hold {member} {file_of(Audio(argument))}"
         else:
             line = f"conference {command['conference']} {verb} {member}"
         log.info("%s: conference %s", command["call_sid"], line)

@@ -50,6 +50,14 @@ def test_three_callers_mute_kick_and_end_on_moderator_exit(stack, api, webhooks)
     assert muted and muted[0].form["CallSid"] == second and muted[0].form["Muted"] == "true"
     assert client.conferences(conference_sid).participants(second).fetch().muted is True
 
+    held = client.conferences(conference_sid).participants(third).update(hold=True,
+                                                                         hold_url=webhooks.url + "/hold.wav")
+    assert held.hold is True
+    deadline = time.monotonic() + 10  # the node's controller ran `conference <sid> hold <member> <HoldUrl>`
+    while "/hold.wav" not in stack.controller.output():
+        assert time.monotonic() < deadline
+        time.sleep(0.1)
+    assert f"conference {conference_sid} hold " in stack.controller.output()
     client.conferences(conference_sid).participants(third).delete()
     assert stack.finished_call(third).status == "completed"  # kicked: its document ends, the call hangs up
 

@@ -218,7 +218,7 @@ class ParticipantResource(MethodView):
         conference, participant = _participant(account_sid, sid, call_sid)
         return _domain(lambda: service.update_participant(
             redis_client(), conference, participant, muted=params.get("muted"), hold=params.get("hold"),
-            announce_url=params.get("announce_url")))
+            hold_url=params.get("hold_url"), announce_url=params.get("announce_url")))
 
     @blp.response(204)
     def delete(self, account_sid, sid, call_sid):
