@@ -51,8 +51,8 @@ class MessageSchema(TwilioResource):
     error_code = fields.Integer(allow_none=True)
     price_unit = fields.Constant("USD")
     api_version = fields.Constant("2010-04-01")
-    subresource_uris = fields.Function(lambda m: {"media": _uri(m, "/Media.json"),
-                                                  "feedback": _uri(m, "/Feedback.json")})
+    # Media and Feedback subresources are not served yet, so no links to them.
+    subresource_uris = fields.Function(lambda m: {})
 
 
 MessagePageSchema = page_schema("messages", MessageSchema)
