@@ -1,12 +1,15 @@
 """Engine and sessions. One `Database` per process, created by whoever starts the process."""
 from __future__ import annotations
 
+import logging
 from contextlib import contextmanager
 from pathlib import Path
 
 from sqlalchemy import create_engine, event
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
+
+log = logging.getLogger("cpaas.db")
 
 
 class Database:
@@ -25,6 +28,8 @@ class Database:
         if parsed.get_backend_name() == "sqlite":
             event.listen(self.engine, "connect", _sqlite_pragmas)
         self.sessionmaker = sessionmaker(self.engine, expire_on_commit=False)
+        event.listen(self.sessionmaker, "after_commit", _run_on_commit)
+        event.listen(self.sessionmaker, "after_rollback", _forget_on_commit)
 
     @contextmanager
     def session(self):
@@ -41,6 +46,28 @@ class Database:
 
     def dispose(self) -> None:
         self.engine.dispose()
+
+
+def on_commit(session: Session, action) -> None:
+    """Run `action()` once `session`'s transaction has committed; never if it rolls back. For what
+    tells the world about a change (a status callback): it must not go out for a change that was
+    not written, nor twice when a failed batch of writes is retried."""
+    session.info.setdefault(_ON_COMMIT, []).append(action)
+
+
+_ON_COMMIT = "cpaas.on_commit"
+
+
+def _run_on_commit(session: Session) -> None:
+    for action in session.info.pop(_ON_COMMIT, []):
+        try:
+            action()
+        except Exception:  # the change is written; one failed notice must not hide it or the others
+            log.exception("an action after commit failed")
+
+
+def _forget_on_commit(session: Session) -> None:
+    session.info.pop(_ON_COMMIT, None)
 
 
 def _sqlite_pragmas(dbapi_connection, _record):

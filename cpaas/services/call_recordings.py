@@ -70,6 +70,12 @@ def current(session: Session, call_sid: str) -> Recording:
     return recording
 
 
+def calls_recording(session: Session, call_sids: list[str]) -> list[str]:
+    """Those of `call_sids` with a recording still running."""
+    return list(session.scalars(select(Recording.call_sid).distinct()
+                                .where(Recording.call_sid.in_(call_sids), Recording.status.in_(LIVE))))
+
+
 def live_recordings(session: Session, call_sid: str | None = None,
                     conference_sid: str | None = None) -> list[Recording]:
     owner = Recording.call_sid == call_sid if call_sid else Recording.conference_sid == conference_sid

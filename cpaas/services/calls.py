@@ -13,7 +13,7 @@ import redis
 from sqlalchemy.orm import Session
 
 from cpaas.jobs.webhooks import enqueue
-from cpaas.models import Account, Call, PhoneNumber, status_for_hangup, utcnow
+from cpaas.models import Account, Call, PhoneNumber, on_commit, status_for_hangup, utcnow
 from cpaas.services.call_queue import enqueue_call, send_command, withdraw_call
 from cpaas.services.errors import InvalidParameter
 from cpaas.services.phone_numbers import numbers_query, to_e164
@@ -119,7 +119,7 @@ class CallEvents:
         request = WebhookRequest(url=call.status_callback, method=call.status_callback_method, params=params,
                                  account_sid=call.account_sid, purpose="status-callback", resource_sid=call.sid,
                                  auth_token=token)
-        enqueue(self.redis, request, self.retry_intervals, order_key=call.sid)
+        on_commit(session, lambda: enqueue(self.redis, request, self.retry_intervals, order_key=call.sid))
 
 
 def _seconds(start: datetime | None, end: datetime) -> int:

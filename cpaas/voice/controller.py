@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import logging
 
-import gevent
-
 from cpaas.models import Call, utcnow
 from cpaas.services import call_recordings
 from cpaas.services.phone_numbers import number_for_inbound
@@ -32,6 +30,7 @@ class Controller:
         self.listeners = [NodeListener(node, env) for node in settings.esl_nodes]
         self.flows: dict[str, TwimlFlow] = {}  # call sid -> flow running here
         self.dispatcher = Dispatcher(env, self.listeners, self.flows)
+        self.orphans = orphans.OrphanWatch(env)
 
     def start(self) -> "Controller":
         self.server.start()
@@ -45,6 +44,8 @@ class Controller:
         self.server.stop()
         for listener in self.listeners:
             listener.stop()
+        self.orphans.stop()
+        self.env.write_behind.stop()
 
     @property
     def port(self) -> int:
@@ -76,8 +77,7 @@ class Controller:
             flow.run(first)
         finally:
             self.flows.pop(call_sid, None)
-            gevent.spawn_later(orphans.GRACE_SECONDS, orphans.end_orphaned_call, self.env, call_sid,
-                               "the call's socket closed")
+            self.orphans.watch(call_sid, "the call's socket closed")
 
     def _originated(self, call_sid: str):
         with self.env.database.session() as session:

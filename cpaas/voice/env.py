@@ -11,6 +11,7 @@ from cpaas.config import Settings
 from cpaas.models import Database
 from cpaas.services.calls import CallEvents
 from cpaas.services.routing import Router
+from cpaas.voice.write_behind import WriteBehind
 
 
 @dataclass
@@ -22,6 +23,10 @@ class VoiceEnv:
     @cached_property
     def call_events(self) -> CallEvents:
         return CallEvents(self.redis, self.settings.webhook_retry_intervals)
+
+    @cached_property
+    def write_behind(self) -> WriteBehind:
+        return WriteBehind(self.database)
 
     @cached_property
     def router(self) -> Router:

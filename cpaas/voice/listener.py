@@ -32,6 +32,16 @@ _STATUS = {"CHANNEL_CREATE": "initiated", "CHANNEL_PROGRESS": "ringing", "CHANNE
            "CHANNEL_ANSWER": "in-progress"}
 
 
+#: Channel events applied in one write at most (one IN (...) list of calls).
+MAX_EVENTS_PER_WRITE = 400
+
+
+def _calls(session, column, keys: set[str]) -> dict[str, Call]:
+    if not keys:
+        return {}
+    return {getattr(call, column.key): call for call in session.scalars(select(Call).where(column.in_(keys)))}
+
+
 def event_time(event: Event) -> datetime:
     micros = event.get("Event-Date-Timestamp")
     if micros and micros.isdigit():
@@ -45,6 +55,7 @@ class NodeListener:
         self.env = env
         self.conference_events = ConferenceEvents(env.redis, env.settings.webhook_retry_intervals)
         self.connection = EslConnection.for_node(node)
+        self._progress: list | None = None  # channel events waiting for their write
         for name in CHANNEL_EVENTS:
             self.connection.register_handle(name, self._on_channel_event)
         self.connection.register_handle(CONFERENCE_SUBCLASS, self._on_conference)
@@ -81,30 +92,44 @@ class NodeListener:
             self._on_job(event)
             return
         call_sid = event.variable("cpaas_call_sid")
-        with self.env.database.session() as session:
-            call = self._find(session, call_sid, event.uuid)
-            if call is None:
-                return
-            if name == "CHANNEL_HANGUP_COMPLETE":
-                progress = Progress("ended", event_time(event), node=self.node.name, channel_uuid=event.uuid,
-                                    hangup_cause=event.get("Hangup-Cause"),
-                                    answered=bool(event.variable("answer_epoch", "0").strip("0")),
-                                    billsec=_int(event.variable("billsec")),
-                                    sip_response_code=_int(event.variable("sip_term_status")),
-                                    canceled_by_api=event.variable("cpaas_canceled") == "true")
-            else:
-                progress = Progress(_STATUS[name], event_time(event), node=self.node.name, channel_uuid=event.uuid)
-            self.env.call_events.apply(session, call, progress)
-            ended_sid = call.sid if name == "CHANNEL_HANGUP_COMPLETE" else None
-        if ended_sid:
-            gevent.spawn(recordings.finish_all, self.env, ended_sid)
+        if name == "CHANNEL_HANGUP_COMPLETE":
+            progress = Progress("ended", event_time(event), node=self.node.name, channel_uuid=event.uuid,
+                                hangup_cause=event.get("Hangup-Cause"),
+                                answered=bool(event.variable("answer_epoch", "0").strip("0")),
+                                billsec=_int(event.variable("billsec")),
+                                sip_response_code=_int(event.variable("sip_term_status")),
+                                canceled_by_api=event.variable("cpaas_canceled") == "true")
+        else:
+            progress = Progress(_STATUS[name], event_time(event), node=self.node.name, channel_uuid=event.uuid)
+        self._queue_progress(call_sid, progress)
 
-    def _find(self, session, call_sid: str | None, channel_uuid: str | None) -> Call | None:
-        if call_sid:
-            return session.get(Call, call_sid)
-        if channel_uuid:  # an inbound channel whose row was made after it was created
-            return session.scalars(select(Call).where(Call.channel_uuid == channel_uuid)).first()
-        return None
+    def _queue_progress(self, call_sid: str | None, progress: Progress) -> None:
+        """Status changes are written behind, in the order read: those read while the previous batch
+        was being written go together into one transaction (two queries for all of them)."""
+        if self._progress is None or len(self._progress) >= MAX_EVENTS_PER_WRITE:
+            batch = self._progress = []
+            self.env.write_behind.submit(f"{self.node.name} channel events",
+                                         lambda session: self._apply_progress(session, batch))
+        self._progress.append((call_sid, progress))
+
+    def _apply_progress(self, session, batch: list[tuple[str | None, Progress]]):
+        if self._progress is batch:
+            self._progress = None  # events read from now on go into the next write
+        by_sid = _calls(session, Call.sid, {sid for sid, _ in batch if sid})
+        by_uuid = _calls(session, Call.channel_uuid, {p.channel_uuid for sid, p in batch if not sid})
+        ended = []
+        for call_sid, progress in batch:
+            call = by_sid.get(call_sid) if call_sid else by_uuid.get(progress.channel_uuid)
+            if call is None:
+                continue
+            self.env.call_events.apply(session, call, progress)
+            if progress.status == "ended":
+                ended.append(call.sid)
+        with session.no_autoflush:
+            recorded = call_recordings.calls_recording(session, ended) if ended else []
+        if not recorded:
+            return None
+        return lambda: [gevent.spawn(recordings.finish_all, self.env, sid) for sid in recorded]
 
     def _on_job(self, event: Event) -> None:
         """A failed `bgapi originate` never makes a channel: fail the call with FreeSWITCH's cause."""
@@ -115,11 +140,10 @@ class NodeListener:
         if not call_sid:
             return
         cause = body[4:].strip().split()[0] if body[4:].strip() else "NORMAL_TEMPORARY_FAILURE"
-        with self.env.database.session() as session:
-            call = session.get(Call, call_sid)
-            if call is not None:
-                log.info("%s: originate failed on %s: %s", call_sid, self.node.name, cause)
-                self.env.call_events.fail(session, call, cause)
+        log.info("%s: originate failed on %s: %s", call_sid, self.node.name, cause)
+        # In the same queue as channel events: the CHANNEL_CREATE read before it is applied first.
+        self._queue_progress(call_sid, Progress("ended", event_time(event), node=self.node.name,
+                                                hangup_cause=cause))
 
     # ---- conference events -> Conference / Participant rows ------------------------------
 

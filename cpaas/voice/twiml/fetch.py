@@ -7,6 +7,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from sqlalchemy import select
+
 from cpaas.models import Account, Call
 from cpaas.services.calls import voice_params
 from cpaas.services.webhooks import WebhookRequest, record_attempt, send
@@ -58,14 +60,13 @@ class DocumentFetcher:
         # No database connection is held while the user's app answers: a pooled connection per
         # fetch in flight would starve every other call of the pool.
         with self.env.database.session() as session:
-            call = session.get(Call, call_sid)
+            call, token = session.execute(select(Call, Account.auth_token).join(Account, Account.sid == Call.account_sid)
+                                          .where(Call.sid == call_sid)).one()
             params = {**voice_params(call), **request.params}
-            token = session.get(Account, call.account_sid).auth_token
             webhook = WebhookRequest(url=url, method=method, params=params, account_sid=call.account_sid,
                                      purpose=request.purpose, resource_sid=call_sid, auth_token=token)
         response = send(webhook, self.env.settings.webhook_timeout, self.env.http)
-        with self.env.database.session() as session:
-            record_attempt(session, webhook, response, 1)
+        self.env.write_behind.submit(call_sid, lambda session: record_attempt(session, webhook, response, 1))
         if not response.ok:
             raise FetchFailure(RETRIEVAL_FAILURE, f"HTTP retrieval failure: {url}: {response.error}")
         content_type = response.content_type.split(";")[0].strip().lower()
