@@ -32,7 +32,8 @@ class Account(Timestamps, Base):
     auth_token: Mapped[str] = mapped_column(String(32), default=new_auth_token)
     owner_account_sid: Mapped[str | None] = mapped_column(ForeignKey("accounts.sid"), index=True)
 
-    owner: Mapped["Account | None"] = relationship(remote_side="Account.sid", lazy="joined")
+    # Loaded when used: most accounts have no owner, and every request authenticates one.
+    owner: Mapped["Account | None"] = relationship(remote_side="Account.sid")
 
     @property
     def is_subaccount(self) -> bool:

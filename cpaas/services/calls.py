@@ -10,13 +10,14 @@ from dataclasses import dataclass
 from datetime import datetime
 
 import redis
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from cpaas.jobs.webhooks import enqueue
 from cpaas.models import Account, Call, PhoneNumber, on_commit, status_for_hangup, utcnow
 from cpaas.services.call_queue import enqueue_call, send_command, withdraw_call
 from cpaas.services.errors import InvalidParameter
-from cpaas.services.phone_numbers import numbers_query, to_e164
+from cpaas.services.phone_numbers import to_e164
 from cpaas.services.webhooks import WebhookRequest
 
 log = logging.getLogger("cpaas.calls")
@@ -172,7 +173,8 @@ def create_call(session: Session, redis_client: redis.Redis, router, account: Ac
     except InvalidParameter:
         raise InvalidParameter(f"The 'From' phone number {request.from_} is not a valid phone number.",
                                reason="invalid_from", field="From") from None
-    owned = session.scalars(numbers_query(account.sid).where(PhoneNumber.phone_number == from_)).first()
+    owned = session.scalar(select(PhoneNumber.sid).where(PhoneNumber.account_sid == account.sid,
+                                                         PhoneNumber.phone_number == from_))
     if owned is None:
         raise InvalidParameter(f"The source phone number provided, {from_}, is not yet verified for your account.",
                                reason="from_not_owned", field="From")
@@ -183,9 +185,8 @@ def create_call(session: Session, redis_client: redis.Redis, router, account: Ac
                 status_callback=request.status_callback, status_callback_method=request.status_callback_method.upper(),
                 status_callback_events=events or "completed", timeout=request.timeout, time_limit=request.time_limit,
                 send_digits=request.send_digits, record=request.record, caller_id=request.caller_id,
-                recording_status_callback=request.recording_status_callback, phone_number_sid=owned.sid)
+                recording_status_callback=request.recording_status_callback, phone_number_sid=owned)
     session.add(call)
-    session.flush()
     session.commit()  # the dispatcher may dial it at once: the row must be visible first
     enqueue_call(redis_client, account.sid, call.sid)
     log.info("%s queued: %s -> %s via %s", call.sid, from_, to, route.endpoint)
