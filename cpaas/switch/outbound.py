@@ -28,6 +28,7 @@ from uuid import uuid4
 import gevent
 from gevent import Timeout
 from gevent.event import AsyncResult, Event as GEvent
+from gevent.queue import Empty, Queue
 from gevent.server import StreamServer
 import gevent.socket
 
@@ -97,6 +98,53 @@ class PendingExecute:
             raise EslTimeout(f"channel {self.session.uuid}: {self.application} not complete within {timeout}s") from None
 
 
+_GONE = object()  # queued to subscriptions when the channel is over
+_WOKEN = object()  # queued by EventSubscription.wake()
+
+
+class EventSubscription:
+    """This channel's events of some names, in the order FreeSWITCH sent them, for one waiter.
+
+    Unlike `wait_for`, nothing that arrives between two waits is lost, so a caller can run
+    applications and read their completions and other events (DETECTED_SPEECH) as one stream.
+    """
+
+    def __init__(self, session: "ChannelSession", names: tuple[str, ...]):
+        self.session = session
+        self.names = frozenset(names)
+        self._queue: Queue = Queue()
+
+    def _offer(self, event: Event, name: str) -> None:
+        if name in self.names:
+            self._queue.put(event)
+
+    def wake(self) -> None:
+        """Make the waiting `get` return None (another greenlet wants the waiter's attention)."""
+        self._queue.put(_WOKEN)
+
+    def get(self, timeout: float | None = None) -> Event | None:
+        """The next event; None when woken; ChannelHangup once the channel is gone; EslTimeout."""
+        try:
+            item = self._queue.get(timeout=timeout)
+        except Empty:
+            raise EslTimeout(f"{self.session.label}: no {'/'.join(sorted(self.names))} within {timeout}s") from None
+        if item is _GONE:
+            self._queue.put(_GONE)  # every later get fails the same way
+            self.session._hangup_done.wait(self.session.command_timeout)
+            raise self.session._hangup_error()
+        return None if item is _WOKEN else item
+
+    def close(self) -> None:
+        if self in self.session._subscriptions:
+            self.session._subscriptions.remove(self)
+
+    def __enter__(self) -> "EventSubscription":
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+
 class ChannelSession(EslProtocol):
     """One channel under our control (greenswitch's OutboundSession, done right)."""
 
@@ -111,6 +159,7 @@ class ChannelSession(EslProtocol):
         self._hangup_done = GEvent()
         self._executes: dict[str, PendingExecute] = {}
         self._event_waiters: list[tuple[str, object, AsyncResult]] = []
+        self._subscriptions: list[EventSubscription] = []
         self._attach(sock)
 
     # ---- setting up --------------------------------------------------------------------
@@ -229,7 +278,23 @@ class ChannelSession(EslProtocol):
             return False
         return self.api(f"uuid_break {self.uuid} all").startswith("+OK")
 
+    def break_current(self) -> bool:
+        """Stop the application in progress only (uuid_break <uuid>): barge-in over a prompt the
+        flow itself decided to cut; it returns normally, not interrupted, and nothing queued is lost."""
+        if self.hangup_cause is not None or self._failure is not None:
+            return False
+        return self.api(f"uuid_break {self.uuid}").startswith("+OK")
+
     # ---- variables ---------------------------------------------------------------------
+
+    def set_many(self, variables: dict) -> None:
+        """Several variables in one round trip (uuid_setvar_multi); values may not hold ';'."""
+        for name, value in variables.items():
+            _check_name(name)
+            if ";" in str(value):
+                raise ValueError(f"{name}: ';' cannot be set with uuid_setvar_multi")
+        pairs = ";".join(f"{name}={value}" for name, value in variables.items())
+        self.api(f"uuid_setvar_multi {self.uuid} {pairs}", check=True)
 
     def set(self, name: str, value) -> None:
         """Set a channel variable now (uuid_setvar: immediate, not queued behind a running app)."""
@@ -292,6 +357,13 @@ class ChannelSession(EslProtocol):
 
     # ---- events ------------------------------------------------------------------------
 
+    def subscribe(self, *names: str) -> EventSubscription:
+        """Queue this channel's events named `names` from now on (see EventSubscription); close it after."""
+        self._raise_if_hung_up()
+        subscription = EventSubscription(self, names)
+        self._subscriptions.append(subscription)
+        return subscription
+
     def wait_for(self, name: str, predicate=None, timeout: float | None = None) -> Event:
         """Block until this session receives event `name` (matching predicate(event), if given).
 
@@ -324,6 +396,8 @@ class ChannelSession(EslProtocol):
             self.hangup_cause = headers.get("Hangup-Cause") or self.hangup_cause
             self._hangup_event = event
             self._finish()
+        for subscription in self._subscriptions:
+            subscription._offer(event, name)
         if self._event_waiters:
             for entry in list(self._event_waiters):
                 wanted, predicate, waiter = entry
@@ -344,6 +418,8 @@ class ChannelSession(EslProtocol):
         self._hangup_done.set()
         executes, self._executes = self._executes, {}
         waiters, self._event_waiters = self._event_waiters, []
+        for subscription in self._subscriptions:
+            subscription._queue.put(_GONE)
         for pending in executes.values():
             pending._fail(self._hangup_error())
         for _name, _predicate, waiter in waiters:

@@ -250,3 +250,32 @@ def test_execute_timeout_and_late_completion_is_ignored(server):
     leg, peer = _run(server, steps, flow)
     assert peer.errors == []
     assert leg == "B"
+
+
+def test_a_subscription_keeps_events_between_waits_and_fails_once_the_channel_is_gone(server):
+    # 08b again: events that arrive while nobody waits on the subscription are kept, in order.
+    steps = script_from_frames(NOLINGER[:9]) + [Expect("sendmsg"), Send(NOLINGER[5].raw)]
+    steps += script_from_frames(NOLINGER[9:])
+
+    def flow(session):
+        with session.subscribe("CHANNEL_ANSWER", "CHANNEL_EXECUTE_COMPLETE") as events:
+            answered = session.execute("answer")
+            kept = [events.get(timeout=1) for _ in range(2)]
+            events.wake()
+            woken = events.get(timeout=1)
+            with pytest.raises(ChannelHangup):
+                session.execute("playback", "/tmp/long.wav")
+            late = events.get(timeout=1)  # the socket application's completion, before HANGUP_COMPLETE
+            with pytest.raises(ChannelHangup) as hung:
+                events.get(timeout=1)
+            with pytest.raises(ChannelHangup):
+                events.get(timeout=1)
+        assert session._subscriptions == []
+        return answered, kept, woken, late, hung.value
+
+    (answered, kept, woken, late, hung), peer = _run(server, steps, flow, linger=False)
+    assert peer.errors == []
+    assert [e.name for e in kept] == ["CHANNEL_ANSWER", "CHANNEL_EXECUTE_COMPLETE"]
+    assert kept[1].get("Application-UUID") == answered.application_uuid
+    assert woken is None and late.get("Application") == "socket"
+    assert hung.cause == "NORMAL_CLEARING" and "billsec" in hung.variables
