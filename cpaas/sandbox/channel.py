@@ -70,6 +70,7 @@ class Channel:
         self.farend = None            # scripted far end (cpaas.sandbox.farend.FarEnd), if any
         self.has_media = True         # False for a SIP leg until SDP (183/200): no codec headers
         self.output = None            # what this channel currently sends (cpaas.sandbox.audio.Source)
+        self.recognizer = None        # speech detection on what it hears (cpaas.sandbox.asr.Recognizer)
         self.dtmf_buffer: deque[str] = deque()
         self.commands: Queue = Queue()
         self._wake = Signal()

@@ -87,21 +87,23 @@ def _api(host: str, port: int, password: str, command: str, timeout: float = 10.
 @click.option("--from", "from_", required=True, help="Caller number, e.g. +15551230000.")
 @click.option("--to", required=True, help="Called number (one of your phone numbers).")
 @click.option("--dtmf", default=None, help='Digits the caller presses after answer, e.g. "1@2s,23#@5s".')
+@click.option("--say", default=None, help='What the caller says after answer, for speech recognition, e.g. '
+                                         '"yes please@2s" (several: "yes@2s,no@9s"; a confidence: "yes@2s:0.6").')
 @click.option("--hangup-after", default=None, help="The caller hangs up this long after answer, e.g. 10s.")
-@click.option("--audio", default=None, help="What the caller says: speech:3s, tone:440:2s, wav:/path.wav.")
+@click.option("--audio", default=None, help="What the caller sends: speech:3s, tone:440:2s, wav:/path.wav.")
 @click.option("--trunk", default="sandbox", show_default=True)
 @click.option("--host", default=None)
 @click.option("--port", type=int, default=None)
 @click.option("--password", default=None)
 @click.pass_context
-def call(ctx, from_, to, dtmf, hangup_after, audio, trunk, host, port, password):
+def call(ctx, from_, to, dtmf, say, hangup_after, audio, trunk, host, port, password):
     """Send a scripted inbound call through a running sandbox switch."""
     settings = _ctx_settings(ctx)
     if settings is None:
         from cpaas.config import load_settings
         settings = load_settings()
     parts = ["sandbox_call", "--from", from_, "--to", to, "--trunk", trunk]
-    for name, value in (("--dtmf", dtmf), ("--hangup-after", hangup_after), ("--audio", audio)):
+    for name, value in (("--dtmf", dtmf), ("--say", say), ("--hangup-after", hangup_after), ("--audio", audio)):
         if value:
             parts += [name, value]
     command = " ".join(shlex.quote(p) for p in parts)

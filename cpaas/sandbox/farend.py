@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 
 import gevent
 
-from cpaas.sandbox import audio
+from cpaas.sandbox import asr, audio
 
 _DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(ms|s|m)?\s*$")
 
@@ -38,6 +38,23 @@ def parse_dtmf_script(text: str | None) -> list[tuple[float, str]]:
         digits, _, when = item.partition("@")
         out.append((parse_duration(when, 1.0), digits))
     return sorted(out)
+
+
+def parse_say_script(text: str | None) -> list[tuple[float, asr.Utterance]]:
+    """'yes please@2s,no@8s:0.4' -> what the far end says and when (after answer), with the
+    recognizer's confidence (0.9 unless given after the time)."""
+    out = []
+    for item in (text or "").split(","):
+        words, _, when = item.strip().rpartition("@")
+        if not words.strip():
+            continue
+        at, _, confidence = when.partition(":")
+        try:
+            level = float(confidence) if confidence else 0.9
+        except ValueError:
+            raise ValueError(f"not a confidence: {confidence!r}") from None
+        out.append((parse_duration(at, 1.0), asr.Utterance(" ".join(words.split()), min(max(level, 0.0), 1.0))))
+    return sorted(out, key=lambda pair: pair[0])
 
 
 def parse_audio(text: str | None) -> list[audio.Source]:
@@ -73,6 +90,7 @@ class FarEnd:
     fail_after: float = 0.05               # a refusal comes before any ringing
     unreachable: bool = False              # nothing answers at all (a closed port)
     dtmf: list[tuple[float, str]] = field(default_factory=list)
+    say: list[tuple[float, asr.Utterance]] = field(default_factory=list)   # what it says, for recognizers
     audio: list[audio.Source] = field(default_factory=list)
     hangup_after: float | None = None     # seconds after answer
     hangup_cause: str = "NORMAL_CLEARING"
@@ -98,6 +116,8 @@ class FarEnd:
         clock = channel.switch.clock
         for when, digits in self.dtmf:
             gevent.spawn_later(clock.real(when), _press, channel, digits)
+        for when, utterance in self.say:
+            gevent.spawn_later(clock.real(when), _speak, channel, utterance)
         if self.hangup_after is not None:
             gevent.spawn_later(clock.real(self.hangup_after), _hang_up, channel, self.hangup_cause)
 
@@ -105,6 +125,11 @@ class FarEnd:
 def _press(channel, digits: str) -> None:
     if not channel.hungup:
         channel.receive_dtmf_paced(digits, "RTP")
+
+
+def _speak(channel, utterance: asr.Utterance) -> None:
+    if not channel.hungup:
+        asr.hear(channel, utterance)
 
 
 def _hang_up(channel, cause: str) -> None:
@@ -126,6 +151,7 @@ MAGIC_SUFFIXES = {
     "0111": dict(dtmf="1@2s"),                                     # presses 1 two seconds after answer
     "0123": dict(dtmf="1234#@2s"),                                 # presses 1234# after 2 s
     "0199": dict(hangup_after=5.0),                                # hangs up 5 s after answer
+    "0155": dict(say="yes please@2s"),                             # says "yes please" 2 s after answer
     "0110": dict(answer_after=10.0),                               # answers after 10 s
 }
 
@@ -153,6 +179,8 @@ def for_number(number: str, variables: dict | None = None) -> FarEnd:
         spec["dtmf"] = variables["sandbox_dtmf"]
     if "sandbox_audio" in variables:
         spec["audio"] = variables["sandbox_audio"]
+    if "sandbox_say" in variables:
+        spec["say"] = variables["sandbox_say"]
     if "sandbox_hangup_after" in variables:
         spec["hangup_after"] = parse_duration(variables["sandbox_hangup_after"])
     if variables.get("sandbox_early_media") == "true":
@@ -162,9 +190,15 @@ def for_number(number: str, variables: dict | None = None) -> FarEnd:
 
 def build(answer_after: float | None = 0.5, ring_after: float | None = 0.1, early_media: bool = False,
           fail_cause: str | None = None, dtmf: str | list | None = None, audio: str | list | None = None,
-          hangup_after: float | None = None) -> FarEnd:
+          hangup_after: float | None = None, say: str | list | None = None) -> FarEnd:
+    said = parse_say_script(say) if isinstance(say, str) or say is None else say
+    sources = parse_audio(audio) if isinstance(audio, str) or audio is None else audio
     return FarEnd(answer_after=answer_after, ring_after=ring_after, early_media=early_media,
                   fail_cause=fail_cause,
                   dtmf=parse_dtmf_script(dtmf) if isinstance(dtmf, str) or dtmf is None else dtmf,
-                  audio=parse_audio(audio) if isinstance(audio, str) or audio is None else audio,
-                  hangup_after=hangup_after)
+                  say=said, audio=sources + _speech_sources(said), hangup_after=hangup_after)
+
+
+def _speech_sources(said: list[tuple[float, asr.Utterance]]) -> list[audio.Source]:
+    """What it says is also what a recording of it hears."""
+    return [audio.Source("speech", when, utterance.duration) for when, utterance in said]

@@ -1,8 +1,8 @@
 """sandbox_call: script an inbound call at run time (the `cpaas sandbox call` CLI sends this).
 
-sandbox_call --from +15551230000 --to +15557650000 [--dtmf 1@2s,23#@5s] [--hangup-after 10s]
-             [--audio speech:3s] [--trunk sandbox] [--var name=value]...
-DTMF and hang-up times count from the answer.
+sandbox_call --from +15551230000 --to +15557650000 [--dtmf 1@2s,23#@5s] [--say "yes please@2s"]
+             [--hangup-after 10s] [--audio speech:3s] [--trunk sandbox] [--var name=value]...
+DTMF, speech and hang-up times count from the answer.
 """
 from __future__ import annotations
 
@@ -13,8 +13,8 @@ from cpaas.sandbox.api import command
 from cpaas.sandbox.inbound import place_inbound_call
 
 USAGE = ("-USAGE: sandbox_call --from <number> --to <number> [--dtmf <digits>@<time>,...] "
-         "[--hangup-after <time>] [--audio speech:3s|tone:440:2s|silence:1s|wav:/path] [--trunk <name>] "
-         "[--var <name>=<value>]...\n")
+         "[--say '<words>@<time>[:<confidence>],...'] [--hangup-after <time>] "
+         "[--audio speech:3s|tone:440:2s|silence:1s|wav:/path] [--trunk <name>] [--var <name>=<value>]...\n")
 
 
 def parse_call_args(arg: str) -> dict:
@@ -30,7 +30,7 @@ def parse_call_args(arg: str) -> dict:
         if name == "var":
             var, _, val = value.partition("=")
             options["vars"][var] = val
-        elif name in ("from", "to", "dtmf", "hangup_after", "audio", "trunk"):
+        elif name in ("from", "to", "dtmf", "say", "hangup_after", "audio", "trunk"):
             options[name] = value
         else:
             raise ValueError(key)
@@ -44,7 +44,7 @@ def parse_call_args(arg: str) -> dict:
 def sandbox_call(switch, arg, listener):
     try:
         options = parse_call_args(arg)
-        script = farend.build(dtmf=options.get("dtmf"), audio=options.get("audio"),
+        script = farend.build(dtmf=options.get("dtmf"), say=options.get("say"), audio=options.get("audio"),
                               hangup_after=farend.parse_duration(options.get("hangup_after")))
     except ValueError as exc:
         return f"-ERR {exc}\n" + USAGE

@@ -4,8 +4,8 @@ from __future__ import annotations
 import importlib
 
 APPS: dict[str, object] = {}
-_MODULES = tuple(f"cpaas.sandbox.apps.{name}" for name in ("basic", "media", "gather", "record", "bridge",
-                                                          "conference")) + ("cpaas.sandbox.api.sched",)
+_MODULES = tuple(f"cpaas.sandbox.apps.{name}" for name in ("basic", "media", "gather", "speech", "record",
+                                                          "bridge", "conference")) + ("cpaas.sandbox.api.sched",)
 _loaded = False
 
 

@@ -154,6 +154,8 @@ def playback(channel, arg):
         log.info("channel %s: %s", channel.uuid, exc)
         return "FILE NOT FOUND"
     terminators = channel.variables.get("playback_terminators", "")
+    if terminators == "none":
+        terminators = ""  # no key stops it (a speech gather's prompts)
     for prompt in prompts:
         outcome = play_prompt(channel, prompt, wake_on_dtmf=bool(terminators))
         if outcome == "hangup":
