@@ -76,6 +76,12 @@ class Settings:
     #: FreeSWITCH TTS engine for Say, and Twilio voice names -> that engine's voices ("*" is the fallback).
     tts_engine: str
     tts_voices: dict
+    #: Speech recognition for <Gather input="speech">: the FreeSWITCH ASR module detect_speech uses
+    #: (`unimrcp`, `unimrcp:PROFILE`, `pocketsphinx`), its grammar, and the engine parameter names that
+    #: the options without a standard MRCP header (hints, profanity_filter, model, enhanced) are sent as.
+    asr_engine: str
+    asr_grammar: str
+    asr_params: dict
 
     @property
     def uses_sandbox(self) -> bool:
@@ -158,6 +164,16 @@ class _Reader:
             raise SettingsError(f"{name}: {raw!r} is not of the form key=value key=value")
         return {key: value for key, _, value in pairs}
 
+    def token(self, name: str, default: str) -> str:
+        """A value FreeSWITCH takes as one word of an application's arguments."""
+        return self.check_token(name, self.str(name, default))
+
+    @staticmethod
+    def check_token(name: str, value: str) -> str:
+        if any(c in value for c in " \t'\"{},\\"):
+            raise SettingsError(f"{name}: {value!r} may not hold blanks, quotes, braces, commas or backslashes")
+        return value
+
     def choice(self, name: str, default: str, choices: tuple[str, ...]) -> str:
         value = self.str(name, default)
         if value.lower() not in choices:
@@ -216,7 +232,27 @@ def _read(env: _Reader) -> Settings:
         account_max_concurrent_calls=env.int("ACCOUNT_MAX_CONCURRENT_CALLS", 100, 1, 1000000),
         tts_engine=env.str("TTS_ENGINE", "flite"),
         tts_voices=env.mapping("TTS_VOICES", "man=kal woman=slt alice=slt *=kal"),
+        asr_engine=env.token("ASR_ENGINE", "unimrcp"),
+        asr_grammar=env.token("ASR_GRAMMAR", "builtin:speech/transcribe"),
+        asr_params=_asr_params(env),
     )
+
+
+_ASR_OPTIONS = ("hints", "profanity_filter", "model", "enhanced")
+
+
+def _asr_params(env: _Reader) -> dict[str, str]:
+    """ASR_PARAMS: option=engine-parameter-name; an option left out is not sent to the engine (`none`: none is)."""
+    if (env.str("ASR_PARAMS") or "").lower() == "none":
+        return {}
+    params = env.mapping("ASR_PARAMS", "hints=speech-hints profanity_filter=profanity-filter model=speech-model "
+                                       "enhanced=use-enhanced")
+    unknown = sorted(set(params) - set(_ASR_OPTIONS))
+    if unknown:
+        raise SettingsError(f"ASR_PARAMS: {', '.join(unknown)} is not one of {', '.join(_ASR_OPTIONS)}")
+    for name in params.values():
+        env.check_token("ASR_PARAMS", name)
+    return params
 
 
 _WINDOWS = {"second": 1, "minute": 60, "hour": 3600, "day": 86400}

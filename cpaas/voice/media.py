@@ -1,4 +1,5 @@
-"""FreeSWITCH file strings for what a call plays: TTS, URLs through http_cache, silence, prompts."""
+"""FreeSWITCH file strings for what a call plays (TTS, URLs through http_cache, silence, prompts), and
+quoting of application arguments."""
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -48,3 +49,9 @@ def file_string(items: list[Media]) -> str:
     if not files:
         return "silence_stream://1"
     return files[0] if len(files) == 1 else "file_string://" + "!".join(files)
+
+
+def quote_argument(text: str) -> str:
+    """One blank-split application argument (FreeSWITCH's switch_separate_string): single-quoted,
+    with quotes and backslashes escaped, so TTS text with spaces stays one argument."""
+    return "'" + text.replace("\\", "\\\\").replace("'", "\\'") + "'"

@@ -9,12 +9,15 @@ import logging
 from dataclasses import dataclass
 
 from cpaas.switch.errors import ChannelHangup
-from cpaas.switch.outbound import ChannelSession, ExecuteResult
-from cpaas.voice.media import Media, file_of, file_string
+from cpaas.switch.outbound import ChannelSession, ExecuteResult, PendingExecute
+from cpaas.voice.media import Media, file_of, file_string, quote_argument
+from cpaas.voice.speech import DigitOptions, SpeechRequest, SpeechResult
+from cpaas.voice.speech_gather import SpeechGather
 
 log = logging.getLogger("cpaas.voice")
 
-__all__ = ["CallSession", "ChannelHangup", "GatherResult", "MediaResult", "RecordResult", "BridgeResult"]
+__all__ = ["CallSession", "ChannelHangup", "GatherResult", "MediaResult", "RecordResult", "BridgeResult",
+           "DigitOptions", "SpeechResult"]
 
 
 @dataclass(frozen=True)
@@ -54,12 +57,6 @@ class BridgeResult:
     interrupted: bool = False
 
 
-def quote_argument(text: str) -> str:
-    """One blank-split application argument (FreeSWITCH's switch_separate_string): single-quoted,
-    with quotes and backslashes escaped, so TTS text with spaces stays one argument."""
-    return "'" + text.replace("\\", "\\\\").replace("'", "\\'") + "'"
-
-
 class CallSession:
     def __init__(self, channel: ChannelSession, call_sid: str, latencies: list | None = None):
         self.channel = channel
@@ -70,10 +67,16 @@ class CallSession:
         self.latencies = latencies
         self._completion_read_at: float | None = None
         self._gathers = 0
+        self._listening = None  # the speech gather in progress (cpaas.voice.speech_gather.SpeechGather)
 
     @property
     def uuid(self) -> str | None:
         return self.channel.uuid
+
+    def _start(self, application: str, arg: str | None = None) -> PendingExecute:
+        """Send an application without waiting for it (the caller reads its completion itself)."""
+        log.debug("%s: %s %s", self.call_sid, application, (arg or "")[:120])
+        return self.channel.execute_async(application, arg)
 
     def _run(self, application: str, arg: str | None = None) -> ExecuteResult:
         log.debug("%s: %s %s", self.call_sid, application, (arg or "")[:120])
@@ -107,6 +110,9 @@ class CallSession:
 
     def interrupt(self) -> bool:
         """Stop the operation in progress now (a live redirect); it returns interrupted."""
+        listening = self._listening
+        if listening is not None:
+            listening.interrupt()  # it may be waiting for the recognizer with no application running
         return self.channel.interrupt()
 
     def set_variable(self, name: str, value) -> None:
@@ -139,20 +145,43 @@ class CallSession:
                max_digits: int = 128) -> GatherResult:
         """Play the prompts (barge-in on the first key) and collect DTMF, as Twilio's <Gather>."""
         self.answer()
-        minimum = maximum = num_digits
-        if num_digits is None:
+        arg, variable = self.digits_argument(prompts, DigitOptions(timeout, finish_on_key, num_digits), max_digits)
+        result = self._run("play_and_get_digits", arg)
+        return self.digits_result(result, variable, finish_on_key)
+
+    def digits_argument(self, prompts: list[Media], options: DigitOptions, max_digits: int = 128):
+        """play_and_get_digits' argument, and the variable the digits will be in."""
+        minimum = maximum = options.num_digits
+        if options.num_digits is None:
             minimum, maximum = 1, max_digits
-        timeout_ms = max(int(timeout * 1000), 1000)
-        terminators = finish_on_key or "none"
+        timeout_ms = max(int(options.timeout * 1000), 1000)
+        terminators = options.finish_on_key or "none"
         self._gathers += 1
         variable = f"cpaas_digits_{self._gathers}"  # fresh each time: no stale digits, no reset round trip
         arg = " ".join([str(minimum), str(maximum), "1", str(timeout_ms), terminators,
                         quote_argument(file_string(prompts)), "silence_stream://1", variable,
                         r"^[0-9*#]*$", str(timeout_ms)])
-        result = self._run("play_and_get_digits", arg)
+        return arg, variable
+
+    @staticmethod
+    def digits_result(result: ExecuteResult, variable: str, finish_on_key: str) -> GatherResult:
         digits = result.variable(variable) or ""
         terminator = result.variable("read_terminator_used") or ""
         return GatherResult(digits, terminator if finish_on_key else "", result.interrupted)
+
+    def gather_speech(self, prompts: list[Media], request: SpeechRequest, digits: DigitOptions | None = None,
+                      on_partial=None) -> SpeechResult:
+        """Play the prompts and recognize what the caller says (barge-in when they start speaking).
+
+        With `digits`, keys are collected as gather() does and the first of speech or keys wins.
+        on_partial(Recognition, sequence) is called with interim results when the engine sends them.
+        """
+        self.answer()
+        self._listening = SpeechGather(self, prompts, request, digits, on_partial)
+        try:
+            return self._listening.run()
+        finally:
+            self._listening = None
 
     def record(self, path: str, max_seconds: int, silence_seconds: int, finish_on_key: str,
                beep: bool) -> RecordResult:

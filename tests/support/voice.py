@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import shlex
 import subprocess
 import sys
 import time
@@ -66,10 +67,12 @@ class VoiceStack:
         return new_account(self.database, name)
 
     def inbound_call(self, from_: str, to: str, dtmf: str | None = None, hangup_after: str | None = None,
-                     audio: str | None = None) -> str:
+                     audio: str | None = None, say: str | None = None) -> str:
         args = f"--from {from_} --to {to}"
         if dtmf:
             args += f" --dtmf {dtmf}"
+        if say:
+            args += f" --say {shlex.quote(say)}"
         if hangup_after:
             args += f" --hangup-after {hangup_after}"
         if audio:

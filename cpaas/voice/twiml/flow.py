@@ -41,6 +41,10 @@ class TwimlFlow:
         return DocumentRequest(self.absolute(url) if url else (self.document_url or ""), method.upper(),
                                {k: str(val) for k, val in params.items()}, purpose=purpose)
 
+    def post_in_background(self, url: str | None, method: str, purpose: str, **params) -> None:
+        """A request whose reply the call does not wait for or use (partial speech results): a job."""
+        self.post_after_hangup(url, method, purpose, **params)
+
     def post_after_hangup(self, url: str | None, method: str, purpose: str, **params) -> None:
         """The caller is gone, but Twilio still requests this action (its reply is ignored): a job."""
         with self.env.database.session() as session:

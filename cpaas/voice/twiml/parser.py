@@ -5,6 +5,7 @@ attribute or a bad attribute value is a 12200 warning and the default applies, a
 """
 from __future__ import annotations
 
+import re
 from typing import Callable
 from xml.etree.ElementTree import Element
 
@@ -153,13 +154,60 @@ def _gather(element, a) -> v.Gather:
     finish = a.text("finishOnKey", "#")
     if finish and finish not in tuple("0123456789*#"):
         finish = a._bad("finishOnKey", finish, "#")
-    inputs = tuple(i for i in (a.text("input", "dtmf") or "dtmf").split() if i in ("dtmf", "speech")) or ("dtmf",)
-    for speech_attr in ("speechTimeout", "language", "hints", "profanityFilter", "speechModel", "enhanced",
-                        "partialResultCallback", "partialResultCallbackMethod", "bargeIn"):
-        a.raw(speech_attr)  # accepted: speech recognition is not available, so dtmf is what we gather
-    return v.Gather(action=a.text("action"), method=a.method(), timeout=a.integer("timeout", 5, 1, 600),
-                    finish_on_key=finish, num_digits=a.integer("numDigits", None, 1, 128), input=inputs,
-                    action_on_empty_result=a.boolean("actionOnEmptyResult", False), prompts=tuple(prompts))
+    a.raw("bargeIn")  # accepted: prompts are always barged into, by keys and by speech
+    timeout = a.integer("timeout", 5, 1, 600)
+    return v.Gather(action=a.text("action"), method=a.method(), timeout=timeout,
+                    finish_on_key=finish, num_digits=a.integer("numDigits", None, 1, 128), input=_inputs(a),
+                    action_on_empty_result=a.boolean("actionOnEmptyResult", False), prompts=tuple(prompts),
+                    **_speech(a, timeout))
+
+
+def _inputs(a) -> tuple[str, ...]:
+    raw = a.text("input", "dtmf") or "dtmf"
+    words = raw.lower().split()
+    inputs = tuple(dict.fromkeys(w for w in words if w in ("dtmf", "speech")))
+    if inputs and len(inputs) == len(set(words)):
+        return inputs
+    return a._bad("input", raw, inputs or ("dtmf",))
+
+
+_LANGUAGE = re.compile(r"^[A-Za-z]{2,3}(-[A-Za-z0-9]{2,8})*$")
+_MODEL = re.compile(r"^[A-Za-z0-9_.-]{1,64}$")
+MAX_HINTS, MAX_HINT_LENGTH = 500, 100  # Twilio's limits
+
+
+def _speech(a, timeout: int) -> dict:
+    """The speech attributes, as Twilio validates them (a bad value warns and the default applies)."""
+    speech_timeout = a.text("speechTimeout")
+    if speech_timeout is None:
+        speech_timeout = timeout  # Twilio: timeout, when speechTimeout is not given
+    elif speech_timeout.lower() == "auto":
+        speech_timeout = None
+    else:
+        speech_timeout = a.integer("speechTimeout", timeout, 1, 600)
+    language = a.text("language", "en-US")
+    if not _LANGUAGE.match(language):
+        language = a._bad("language", language, "en-US")
+    model = a.text("speechModel")
+    if model is not None and not _MODEL.match(model):
+        model = a._bad("speechModel", model, None)
+    return dict(speech_timeout=speech_timeout, max_speech_time=a.integer("maxSpeechTime", 60, 1, 600),
+                language=language, hints=_hints(a), profanity_filter=a.boolean("profanityFilter", True),
+                speech_model=model, enhanced=a.boolean("enhanced", False),
+                partial_result_callback=a.text("partialResultCallback") or None,
+                partial_result_callback_method=a.method("partialResultCallbackMethod"))
+
+
+def _hints(a) -> tuple[str, ...]:
+    raw = a.text("hints")
+    if not raw:
+        return ()
+    hints = [h for h in (" ".join(part.split()) for part in raw.split(",")) if h]
+    kept = tuple(h for h in hints if len(h) <= MAX_HINT_LENGTH)[:MAX_HINTS]
+    if len(kept) != len(hints):
+        a.warnings.append(v.Warning(SCHEMA_WARNING, f"<Gather> hints: {len(hints) - len(kept)} left out (at most "
+                                                    f"{MAX_HINTS} hints of {MAX_HINT_LENGTH} characters)"))
+    return kept
 
 
 def _record(element, a) -> v.Record:

@@ -37,6 +37,16 @@ class Gather:
     input: tuple[str, ...] = ("dtmf",)
     action_on_empty_result: bool = False
     prompts: tuple[Prompt, ...] = ()
+    # Speech (input holds "speech"):
+    speech_timeout: int | None = 5  # seconds of silence that end an utterance; None: "auto" (the engine's)
+    max_speech_time: int = 60
+    language: str = "en-US"
+    hints: tuple[str, ...] = ()
+    profanity_filter: bool = True
+    speech_model: str | None = None
+    enhanced: bool = False
+    partial_result_callback: str | None = None
+    partial_result_callback_method: str = "POST"
 
 
 @dataclass(frozen=True)
