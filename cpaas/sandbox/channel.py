@@ -476,3 +476,8 @@ class Channel:
 
     def queue_command(self, cmd: Command) -> None:
         self.commands.put(cmd)
+
+    def release_control(self) -> None:
+        """The controlling socket went away: FreeSWITCH clears CF_CONTROLLED, which ends the park
+        the `socket` application sits in, so that application returns to whoever ran it."""
+        self.commands.put(_STOP)

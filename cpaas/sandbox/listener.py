@@ -475,7 +475,15 @@ class Listener:
             self._bye()
 
     def _session_gone(self) -> None:
-        """The controller left: a channel it still controls is hung up, as FreeSWITCH does."""
+        """The controller left. Parked in the `socket` application, the channel gets it back: the
+        application returns and whoever ran it goes on (a dialplan or an originate's `&socket()` has
+        nothing left and hangs up; an answer confirmation makes the leg the winner). A channel still
+        running something the controller started is hung up at once, where FreeSWITCH would let that
+        application finish first."""
         channel = self.session
-        if channel is not None and not channel.hungup:
+        if channel is None or channel.hungup:
+            return
+        if channel.current_app == "socket":
+            channel.release_control()
+        else:
             channel.hangup("NORMAL_CLEARING")

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 import gevent
 from gevent.event import AsyncResult
 
-from cpaas.sandbox import causes, dialplan, farend
+from cpaas.sandbox import causes, confirm, dialplan, farend
 from cpaas.sandbox.channel import Channel
 from cpaas.sandbox.fsstrings import separate
 from cpaas.sandbox.profile import CallerProfile
@@ -144,14 +144,19 @@ class Originator:
         self.a_leg = a_leg          # the bridging channel, when this leg is a bridge's B leg
         self.result: AsyncResult = AsyncResult()
         self.channel: Channel | None = None
-        self.timeout = float(self.vars.get("originate_timeout") or self.vars.get("leg_timeout")
-                             or caller.get("timeout") or 60)
+        self.confirming = False
+        self.started = switch.clock.now()
+        # The whole originate's timer, and the leg's own (check_per_channel_timeouts), in seconds.
+        self.timeout = float(self.vars.get("originate_timeout") or caller.get("timeout") or 60)
+        self.leg_limit: float | None = _positive(self.vars.get("leg_timeout"))
 
     def start(self) -> None:
         gevent.spawn(self._run)
 
     def cancel(self, cause: str = "ORIGINATOR_CANCEL") -> None:
-        if self.channel is not None and not self.channel.answered:
+        if self.channel is not None and (not self.channel.answered or self.confirming):
+            if cause == "LOSE_RACE":
+                self.channel.set_var("group_dial_status", "loser")
             self.channel.hangup(cause)
         if not self.result.ready():
             self.result.set(cause)
@@ -245,20 +250,51 @@ class Originator:
         channel.set_state("CS_CONSUME_MEDIA")
 
     def _wait_outcome(self, channel: Channel) -> None:
-        """Until the leg answers, fails or times out (NO_ANSWER when it rang, else NO_USER_RESPONSE)."""
+        """Until the leg answers (and is confirmed, when asked), fails or times out."""
         early_ok = self.vars.get("ignore_early_media", "false") != "true" and self.a_leg is None
         channel.originating = True
-        reason = channel.wait(self.timeout, until_answered="early" if early_ok else True)
+        reason = channel.wait(self._remaining(), until_answered="early" if early_ok else True)
         channel.originating = False
         if channel.pending_kill and not channel.hungup:
             # uuid_kill during originate: FreeSWITCH completes the originate, then hangs up.
             channel.hangup(channel.pending_kill)
+        if reason == "answered" and not channel.hungup and confirm.wanted(self.vars):
+            reason = self._confirm(channel)
         if reason == "answered" and not channel.hungup:
             self.result.set(channel)
             return
         if reason == "timeout":
-            channel.hangup("NO_ANSWER" if channel.profile.times["progress"] else "NO_USER_RESPONSE")
+            channel.hangup(self._timeout_cause(channel))
         self.result.set(channel.hangup_cause or "NORMAL_CLEARING")
+
+    def _elapsed(self) -> float:
+        return self.switch.clock.now() - self.started
+
+    def _remaining(self) -> float:
+        """Simulated seconds until the first of the originate's and the leg's timers runs out."""
+        limit = self.timeout if self.leg_limit is None else min(self.timeout, self.leg_limit)
+        return max(limit - self._elapsed(), 0.0)
+
+    def _timeout_cause(self, channel: Channel) -> str:
+        if self.leg_limit is not None and self.leg_limit < self.timeout:
+            return "ALLOTTED_TIMEOUT"  # the leg's own timer: check_per_channel_timeouts
+        return "NO_ANSWER" if channel.profile.times["progress"] else "NO_USER_RESPONSE"
+
+    def _confirm(self, channel: Channel) -> str:
+        """The answered leg runs its confirmation on a greenlet of its own; the timers keep running."""
+        self.leg_limit = confirm.leg_limit(self.vars, self._elapsed(), self.leg_limit)
+        self.confirming = True
+        collector = gevent.spawn(confirm.collect, channel, self.vars)
+        collector.join(self.switch.clock.real(self._remaining()))
+        self.confirming = False
+        if not collector.ready():
+            channel.hangup(self._timeout_cause(channel))
+            collector.join()
+            return "timeout"
+        if not collector.value:
+            return "hangup"
+        confirm.forget(channel)
+        return "answered"
 
     def _dial_loopback(self, rest: str) -> None:
         parts = rest.split("/")
@@ -365,6 +401,14 @@ class Originator:
             responded()
             channel.set_var("sip_term_status", "200")
             channel.mark_answered()
+
+
+def _positive(text: str | None) -> float | None:
+    try:
+        value = float(text) if text else 0.0
+    except ValueError:
+        return None
+    return value if value > 0 else None
 
 
 def _channel_name(endpoint: str) -> str:
