@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+import gevent
+
 SUBCLASS = "conference::maintenance"
 CALLING = {
     "conference-create": ("conference.c", "conference_new", 3270),
@@ -33,6 +35,9 @@ class Member:
     flags: set = field(default_factory=lambda: {"hear", "speak"})
     kicked: bool = False
     hold: bool = False
+    #: Files played to this member alone, in order: (path, simulated seconds); the first is playing.
+    files: list = field(default_factory=list)
+    player: object = None
 
 
 @dataclass
@@ -46,6 +51,7 @@ class Conference:
     next_member_id: int = 1
     flags: set = field(default_factory=lambda: {"running", "answered", "enforce_min", "dynamic"})
     recording: object = None
+    files: list = field(default_factory=list)  # files played to the whole room (each ends in a greenlet)
 
     # ---- events -----------------------------------------------------------------------------
     def _conference_headers(self) -> list[tuple[str, str]]:
@@ -96,6 +102,7 @@ class Conference:
     def remove(self, member: Member) -> None:
         if self.members.pop(member.id, None) is None:
             return
+        self.stop_member_files(member)
         self.fire("del-member", member)
         if "endconf" in member.flags:
             for other in list(self.members.values()):
@@ -103,6 +110,29 @@ class Conference:
         if not self.members:
             self.fire("conference-destroy")
             self.switch.conferences.pop(self.name, None)
+
+    def play_to_member(self, member: Member, path: str, seconds: float) -> None:
+        """conference_member_play_file: mixed into what this member alone hears, after any file
+        already playing to it; play-file-member now, play-file-member-done when it has played out."""
+        member.files.append((path, seconds))
+        self.fire("play-file-member", member, [("File", path)])
+        if member.player is None or member.player.dead:
+            member.player = gevent.spawn(self._play_member_files, member)
+
+    def _play_member_files(self, member: Member) -> None:
+        while member.files and member.id in self.members:
+            path, seconds = member.files[0]
+            gevent.sleep(self.switch.clock.real(seconds))
+            member.files.pop(0)
+            self.fire("play-file-member-done", member, [("File", path)])
+
+    def stop_member_files(self, member: Member) -> int:
+        """conference_member_stop_file (all): the files are dropped, with no done event."""
+        if member.player is not None and member.player is not gevent.getcurrent():
+            member.player.kill(block=False)
+        member.player = None
+        stopped, member.files = len(member.files), []
+        return stopped
 
     def kick(self, member: Member, event: bool = True) -> None:
         member.kicked = True

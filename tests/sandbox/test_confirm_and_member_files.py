@@ -138,3 +138,29 @@ def test_a_confirmation_socket_that_hangs_up_fails_the_bridge(esl, confirm_contr
     assert esl.api(f"uuid_exists {caller}") == "true"  # continue_on_fail: the caller goes on
     esl.api(f"uuid_kill {caller}")
 
+
+def test_files_played_to_one_member_end_with_an_event_or_stop_silently(esl):
+    reply = esl.api("originate loopback/echo/default &park")
+    uuid = reply.split()[1]
+    esl.send(f"sendmsg {uuid}\ncall-command: execute\nexecute-app-name: conference\nexecute-app-arg: room77@default")
+    joined = esl.wait_event("CUSTOM", Unique_ID=uuid, Action="add-member")
+    member = joined.event("Member-ID")
+    assert esl.api(f"conference room77 play silence_stream://1000 {member}") == \
+        f"(play) Playing file silence_stream://1000 to member {member}\n"
+    assert esl.wait_event("CUSTOM", Action="play-file-member", Unique_ID=uuid).event("File") == \
+        "silence_stream://1000"
+    assert esl.api(f"sandbox_member_files {uuid}") == "+OK\nsilence_stream://1000\n"
+    assert esl.wait_event("CUSTOM", Action="play-file-member-done", Unique_ID=uuid).event("File") == \
+        "silence_stream://1000"
+    assert esl.api(f"sandbox_member_files {uuid}") == "+OK\n"
+
+    said = "'tts://flite|kal|Please hold on'"
+    assert "to member" in esl.api(f"conference room77 play {said} {member}")
+    assert esl.api(f"sandbox_member_files {uuid}") == "+OK\ntts://flite|kal|Please hold on\n"
+    assert esl.api(f"conference room77 stop all {member}") == "Stopped 1 files.\n"
+    assert esl.api(f"sandbox_member_files {uuid}") == "+OK\n"
+    time.sleep(0.3)  # the stopped file would have played out by now: no done event for it
+    assert not [f for f in esl.events if f.event("Action") == "play-file-member-done"]
+    assert esl.api(f"conference room77 play /no/such.wav {member}") == "(play) File: /no/such.wav not found.\n"
+    assert esl.api("conference room77 play silence_stream://1 99") == "Member: 99 not found.\n"
+    esl.api(f"uuid_kill {uuid}")

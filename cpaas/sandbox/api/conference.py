@@ -4,6 +4,7 @@ from __future__ import annotations
 import gevent
 
 from cpaas.sandbox.api import command
+from cpaas.sandbox.fsstrings import separate_blank
 
 ACTIONS = {"mute": ("speak", False, "mute-member", "+OK mute {id}\n"),
            "unmute": ("speak", True, "unmute-member", "+OK unmute {id}\n"),
@@ -24,7 +25,7 @@ def _members(room, target: str):
 
 @command("conference")
 def conference(switch, arg, listener):
-    words = arg.split()
+    words = separate_blank(arg)  # conference_api_main splits as switch_separate_string: quotes group
     if not words:
         return "-USAGE: conference <conference_name> <command> [args]\n"
     if words[0] == "list":
@@ -64,11 +65,16 @@ def conference(switch, arg, listener):
     if sub == "play":
         if len(words) < 3:
             return "-ERR Usage: play <file> [async|<member_id> [nomux]]\n"
+        if len(words) > 3 and words[3] != "async":
+            return _play_to_member(room, words[2], words[3])
         path = words[2]
         room.fire("play-file", extra=[("File", path), ("Async", "false"), ("Error", "none")])
-        gevent.spawn_later(switch.clock.real(_prompt_seconds(path)), room.fire, "play-file-done",
-                           None, [("File", path)])
+        room.files = [g for g in room.files if not g.dead]
+        room.files.append(gevent.spawn_later(switch.clock.real(_prompt_seconds(path)), room.fire,
+                                             "play-file-done", None, [("File", path)]))
         return f"+OK (play) Playing file {path}\n"
+    if sub == "stop":
+        return _stop(room, words[2:])
     if sub == "record":
         if len(words) < 3:
             return "-ERR Usage: record <filename>\n"
@@ -84,12 +90,38 @@ def conference(switch, arg, listener):
     return f"-ERR Unknown command {sub}\n" if sub else "-ERR\n"
 
 
-def _prompt_seconds(path: str) -> float:
+def _play_to_member(room, path: str, member_id: str) -> str:
+    member = room.members.get(int(member_id)) if member_id.isdigit() else None
+    if member is None:
+        return f"Member: {member_id} not found.\n"
+    seconds = _prompt_seconds(path, missing=None)
+    if seconds is None:
+        return f"(play) File: {path} not found.\n"
+    room.play_to_member(member, path, seconds)
+    return f"(play) Playing file {path} to member {member.id}\n"
+
+
+def _stop(room, args: list[str]) -> str:
+    """stop [current|all|async] [<member_id>]: the room's files, or those played to one member."""
+    if args and args[0] not in ("current", "all", "async"):
+        return "-ERR Unknown command stop\n"
+    if len(args) < 2:
+        playing = [g for g in room.files if not g.dead]
+        gevent.killall(playing, block=False)
+        room.files = []
+        return f"Stopped {len(playing)} files.\n"
+    member = room.members.get(int(args[1])) if args[1].isdigit() else None
+    if member is None:
+        return f"Member: {args[1]} not found.\n"
+    return f"Stopped {room.stop_member_files(member)} files.\n"
+
+
+def _prompt_seconds(path: str, missing: float | None = 0.0) -> float | None:
     from cpaas.sandbox import audio
     from cpaas.sandbox.apps.media import resolve
     try:
         prompts = resolve(path)
     except audio.MediaError:
-        return 0.0
+        return missing
     total = sum(p.duration for p in prompts)
     return 0.0 if total == float("inf") else total

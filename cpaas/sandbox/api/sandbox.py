@@ -51,3 +51,16 @@ def sandbox_call(switch, arg, listener):
     channel = place_inbound_call(switch, options["from"], options["to"], trunk=options.get("trunk", "sandbox"),
                                  script=script, variables=options["vars"])
     return f"+OK {channel.uuid}\n"
+
+
+@command("sandbox_member_files")
+def sandbox_member_files(switch, arg, listener):
+    """`+OK` then what mod_conference is playing to the conference member on channel <uuid> alone
+    (member `play`), one file a line, the one playing first. FreeSWITCH has no such command: it is
+    a test's view of what a participant hears."""
+    uuid = arg.strip()
+    for room in switch.conferences.values():
+        for member in room.members.values():
+            if member.channel.uuid == uuid:
+                return "+OK\n" + "".join(f"{path}\n" for path, _ in member.files)
+    return f"-ERR {uuid} is no conference member\n"
