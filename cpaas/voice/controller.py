@@ -13,6 +13,7 @@ from cpaas.voice.dispatcher import Dispatcher
 from cpaas.voice.env import VoiceEnv
 from cpaas.voice.listener import NodeListener
 from cpaas.voice.session import CallSession
+from cpaas.voice.twiml import whisper
 from cpaas.voice.twiml.fetch import DocumentRequest, InlineDocument
 from cpaas.voice.twiml.flow import TwimlFlow
 
@@ -54,6 +55,10 @@ class Controller:
     # ---- one call --------------------------------------------------------------------------
 
     def handle_channel(self, channel: ChannelSession) -> None:
+        if channel.variable("cpaas_whisper") == "true":
+            # A <Dial> leg's whisper: the leg lives on in the caller's bridge, so no orphan watch.
+            whisper.run(self.env, channel, self.latencies)
+            return
         call_sid = channel.variable("cpaas_call_sid")
         send_digits = record = None
         if call_sid:

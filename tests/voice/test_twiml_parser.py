@@ -93,3 +93,25 @@ def test_entity_attacks_are_refused():
         with pytest.raises(TwimlError) as excinfo:
             parse(document)
         assert excinfo.value.code == 12100
+
+
+def test_whisper_urls_on_every_dialled_noun_and_wait_urls():
+    doc = parse('<Response><Dial><Number url="/w1" method="GET">+15551110000</Number><Sip url="/w2">sip:a@b.org</Sip>'
+                '<Client url="/w3" statusCallback="/leg" statusCallbackEvent="answered">alice</Client></Dial>'
+                '<Dial><Conference waitUrl="" waitMethod="GET">Room</Conference></Dial></Response>')
+    dial, conference_dial = doc.verbs
+    number, sip, client = dial.nouns
+    assert (number.url, number.method, sip.url, sip.method) == ("/w1", "GET", "/w2", "POST")
+    assert client == v.Client(identity="alice", url="/w3", status_callback="/leg", status_callback_event=("answered",))
+    assert (conference_dial.nouns[0].wait_url, conference_dial.nouns[0].wait_method) == ("", "GET")
+    assert doc.warnings == ()
+
+
+def test_bad_whisper_and_wait_attributes_warn_and_use_defaults():
+    doc = parse('<Response><Dial><Client url="/w" method="PUT" whisper="yes">bob</Client></Dial>'
+                '<Dial><Conference waitMethod="DELETE">Room</Conference></Dial></Response>')
+    client, conference = doc.verbs[0].nouns[0], doc.verbs[1].nouns[0]
+    assert client.method == "POST" and conference.wait_method == "POST"
+    assert [w.code for w in doc.warnings] == [12200, 12200, 12200]
+    messages = " ".join(w.message for w in doc.warnings)
+    assert "method='PUT'" in messages and "whisper" in messages and "waitMethod='DELETE'" in messages

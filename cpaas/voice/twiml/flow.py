@@ -79,6 +79,12 @@ class TwimlFlow:
                 source = self._execute(document)
         except FetchFailure as exc:
             self._record_error(exc)
+            self.finish(completed=False)
+            return
+        self.finish(completed=True)
+
+    def finish(self, completed: bool) -> None:
+        """After the last document (or one that could not be had): the call is hung up, as Twilio does."""
         self.session.hangup()
 
     def _load(self, source) -> v.Document:

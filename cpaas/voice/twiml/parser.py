@@ -228,22 +228,23 @@ def _record(element, a) -> v.Record:
 _CALL_EVENTS = ("initiated", "ringing", "answered", "completed")
 
 
+def _leg_options(a) -> dict:
+    return dict(url=a.text("url"), method=a.method(), status_callback=a.text("statusCallback"),
+                status_callback_method=a.method("statusCallbackMethod"),
+                status_callback_event=a.events("statusCallbackEvent", ("completed",), _CALL_EVENTS))
+
+
 def _number(element, a) -> v.Number:
-    return v.Number(number=_required_body(element), send_digits=a.text("sendDigits"), url=a.text("url"), method=a.method(),
-                    status_callback=a.text("statusCallback"),
-                    status_callback_method=a.method("statusCallbackMethod"),
-                    status_callback_event=a.events("statusCallbackEvent", ("completed",), _CALL_EVENTS))
+    return v.Number(number=_required_body(element), send_digits=a.text("sendDigits"), **_leg_options(a))
 
 
 def _sip(element, a) -> v.Sip:
-    return v.Sip(uri=_required_body(element), username=a.text("username"), password=a.text("password"), url=a.text("url"),
-                 method=a.method(), status_callback=a.text("statusCallback"),
-                 status_callback_method=a.method("statusCallbackMethod"),
-                 status_callback_event=a.events("statusCallbackEvent", ("completed",), _CALL_EVENTS))
+    return v.Sip(uri=_required_body(element), username=a.text("username"), password=a.text("password"),
+                 **_leg_options(a))
 
 
 def _client(element, a) -> v.Client:
-    return v.Client(identity=_required_body(element))
+    return v.Client(identity=_required_body(element), **_leg_options(a))
 
 
 def _conference(element, a) -> v.Conference:

@@ -65,7 +65,8 @@ class Record:
 
 @dataclass(frozen=True, kw_only=True)
 class LegOptions:
-    """What <Number> and <Sip> share: a document for the callee, and the leg's status callbacks."""
+    """What <Number>, <Sip> and <Client> share: a document for the callee (the whisper, run when
+    it answers and before it is connected), and the leg's status callbacks."""
 
     url: str | None = None
     method: str = "POST"
@@ -88,7 +89,7 @@ class Sip(LegOptions):
 
 
 @dataclass(frozen=True)
-class Client:
+class Client(LegOptions):
     identity: str
 
 

@@ -14,7 +14,7 @@ from cpaas.services.errors import InvalidParameter
 from cpaas.switch.errors import ChannelHangup
 from cpaas.switch.originate import Endpoint, OriginateRequest
 from cpaas.voice.twiml import verbs as v
-from cpaas.voice.twiml.tasks import conference
+from cpaas.voice.twiml.tasks import conference, whisper
 from cpaas.voice.twiml.tasks.record import keep_recording
 
 log = logging.getLogger("cpaas.voice")
@@ -28,6 +28,7 @@ class Leg:
     call_sid: str
     channel_uuid: str
     endpoint: Endpoint
+    whisper: bool = False  # the callee hears a document of its own before it is connected
 
 
 def run(flow, verb: v.Dial):
@@ -41,6 +42,8 @@ def run(flow, verb: v.Dial):
     if verb.hangup_on_star:
         flow.session.set_variable("bridge_terminate_key", "*")
     variables = {"originate_timeout": verb.timeout, "ignore_early_media": "ring_ready"}
+    if any(leg.whisper for leg in legs):
+        whisper.set_timers(variables, [leg.endpoint for leg in legs], verb.timeout)
     recording = DialRecording.start(flow, verb, variables)
     if len(legs) == 1:
         # Global {} values are escaped exactly; per-leg [] values may not hold , ' " \ | (a password might).
@@ -49,28 +52,35 @@ def run(flow, verb: v.Dial):
     request = OriginateRequest(endpoints=[leg.endpoint for leg in legs], variables=variables)
     try:
         result = flow.session.bridge(request.dial_string())
-    except ChannelHangup:
-        _after_caller_hung_up(flow, verb, legs, recording)
+    except ChannelHangup as exc:
+        _after_caller_hung_up(flow, verb, legs, recording, exc.variables.get("last_bridge_to"))
         raise
     if result.interrupted:
         return None
     answered = next((leg for leg in legs if result.answered and leg.channel_uuid == result.other_uuid), None)
     status = "completed" if answered else _DIAL_STATUS.get(result.hangup_cause or "", "failed")
     duration = _settle_legs(flow, legs, answered, result.hangup_cause)
+    if not answered and _whisper_refused(flow, legs):
+        status = "no-answer"
     recorded = recording.finish(flow) if recording else {}
     return _finish(flow, verb, status, answered.call_sid if answered else None, duration, **recorded)
 
 
-def _after_caller_hung_up(flow, verb: v.Dial, legs: list[Leg], recording: "DialRecording | None") -> None:
-    """The caller left mid-dial: the legs end canceled, and the action is still requested."""
+def _after_caller_hung_up(flow, verb: v.Dial, legs: list[Leg], recording: "DialRecording | None",
+                          bridged_to: str | None) -> None:
+    """The caller left mid-dial: the legs end canceled, and the action is still requested.
+    `bridged_to`: the channel the caller was last bridged to (an answered whisper leg counts only
+    if it got that far)."""
     _settle_legs(flow, legs, None, "ORIGINATOR_CANCEL")
     recorded = recording.finish(flow) if recording else {}
     if not verb.action:
         return
     with flow.env.database.session() as session:
-        children = [session.get(Call, leg.call_sid) for leg in legs]
-        answered = next((c for c in children if c.answer_time is not None), None)
-        status = "completed" if answered else next((c.status for c in children), "canceled")
+        children = [(leg, session.get(Call, leg.call_sid)) for leg in legs]
+        answered = next((c for leg, c in children if c.answer_time is not None
+                         and (not leg.whisper or leg.channel_uuid == bridged_to)), None)
+        status = "completed" if answered else next(
+            ("canceled" if leg.whisper and c.answer_time else c.status for leg, c in children), "canceled")
         params = {"DialCallStatus": status, "DialCallDuration": answered.duration or 0 if answered else 0,
                   **recorded}
         if answered:
@@ -92,7 +102,8 @@ def _create_legs(flow, verb: v.Dial) -> list[Leg]:
                 continue
             child = Call(account_sid=parent.account_sid, parent_call_sid=parent.sid, direction="outbound-dial",
                          to=target, from_=caller_id or "", status="queued", timeout=verb.timeout,
-                         url=getattr(noun, "url", None), method=getattr(noun, "method", "POST"),
+                         url=flow.absolute(noun.url) if getattr(noun, "url", None) else None,
+                         method=getattr(noun, "method", "POST"),
                          status_callback=getattr(noun, "status_callback", None),
                          status_callback_method=getattr(noun, "status_callback_method", "POST"),
                          status_callback_events=" ".join(getattr(noun, "status_callback_event", ("completed",))),
@@ -111,13 +122,23 @@ def _create_legs(flow, verb: v.Dial) -> list[Leg]:
                 variables["execute_on_answer_digits"] = f"send_dtmf {noun.send_digits}"
             if isinstance(noun, v.Sip) and noun.username:
                 variables.update(sip_auth_username=noun.username, sip_auth_password=noun.password or "")
-            leg = Leg(child.sid, leg_uuid, Endpoint(route.endpoint, variables))
+            if child.url:
+                variables.update(whisper.leg_variables(flow.env.settings))
+            leg = Leg(child.sid, leg_uuid, Endpoint(route.endpoint, variables), whisper=bool(child.url))
             if len(verb.nouns) > 1 and not _per_leg_safe(leg.endpoint):
                 log.warning("%s: <Dial> %s: its credentials cannot be sent with other legs", flow.call_sid, target)
                 flow.env.call_events.fail(session, child, "INVALID_GATEWAY")
                 continue
             legs.append(leg)
     return legs
+
+
+def _whisper_refused(flow, legs: list[Leg]) -> bool:
+    whispered = [leg.call_sid for leg in legs if leg.whisper]
+    if not whispered:
+        return False
+    with flow.env.database.session() as session:
+        return whisper.refused(session, whispered)
 
 
 def _per_leg_safe(endpoint: Endpoint) -> bool:
