@@ -18,7 +18,7 @@ from cpaas.switch.errors import EslError
 from cpaas.switch.inbound import EslConnection
 from cpaas.switch.originate import call_sid_of_originate
 from cpaas.switch.wire import Event
-from cpaas.voice import recordings
+from cpaas.voice import members, recordings
 from cpaas.voice.env import VoiceEnv
 from cpaas.voice.orphans import end_orphaned_call
 
@@ -159,6 +159,9 @@ class NodeListener:
 
     def _on_conference(self, event: Event) -> None:
         action = event.get("Action")
+        if action == "play-file-member-done":
+            members.file_done(event.uuid)  # a file played to one member (wait music) has played out
+            return
         if action not in ("add-member", "del-member", "mute-member", "unmute-member", "conference-destroy"):
             return
         with self.env.database.session() as session:
@@ -174,18 +177,26 @@ class NodeListener:
             if participant is None:
                 return
             if action == "add-member":
-                starting = conference.status == "init"
-                self.conference_events.member_joined(session, conference, participant, event.get("Member-ID"))
-                if starting and conference.status == "in-progress" and conference.record:
-                    self._record_conference(session, conference)
-                if participant.beep in ("true", "onEnter"):
-                    self._beep(conference.sid)
+                self._member_joined(session, conference, participant, event)
             elif action == "del-member":
+                members.left(event.uuid)
                 self.conference_events.member_left(session, conference, participant)
                 if participant.beep in ("true", "onExit") and event.get("Conference-Size", "0") != "0":
                     self._beep(conference.sid)
             else:
                 self.conference_events.member_muted(session, conference, participant, action == "mute-member")
+
+    def _member_joined(self, session, conference: Conference, participant: Participant, event: Event) -> None:
+        starting = conference.status == "init"
+        self.conference_events.member_joined(session, conference, participant, event.get("Member-ID"))
+        started = conference.status == "in-progress"
+        if starting and started:
+            members.conference_started(conference.sid)  # what the waiting members hear stops now
+            if conference.record:
+                self._record_conference(session, conference)
+        members.joined(event.uuid, event.get("Member-ID"), started)
+        if participant.beep in ("true", "onEnter"):
+            self._beep(conference.sid)
 
 
 def _int(value: str | None) -> int | None:

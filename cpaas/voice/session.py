@@ -230,3 +230,18 @@ class CallSession:
             arg += "+flags{" + "|".join(flags) + "}"
         result = self._run("conference", arg)
         return MediaResult(not result.interrupted, result.response)
+
+    def play_to_member(self, conference: str, member_id: str, media: Media) -> bool:
+        """mod_conference plays `media` to this call's member alone, over what the conference says.
+        True once it started; its end comes as a play-file-member-done event to the node listener."""
+        reply = self.channel.api(f"conference {conference} play {quote_argument(file_of(media))} {member_id}")
+        if "Playing file" not in reply:
+            log.warning("%s: conference %s could not play %s: %s", self.call_sid, conference, file_of(media)[:120],
+                        reply.strip())
+            return False
+        return True
+
+    def stop_member_files(self, conference: str, member_id: str) -> None:
+        """Stop what plays to this call's member now (no play-file-member-done follows)."""
+        reply = self.channel.api(f"conference {conference} stop all {member_id}")
+        log.info("%s: conference %s: %s", self.call_sid, conference, reply.strip())

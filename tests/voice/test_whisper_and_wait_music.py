@@ -2,6 +2,8 @@
 (what a participant hears until the conference starts), end to end through the sandbox."""
 from __future__ import annotations
 
+import time
+
 import pytest
 from twilio.request_validator import RequestValidator
 
@@ -117,3 +119,134 @@ def test_each_leg_has_its_own_whisper_and_the_first_confirmed_wins(stack, webhoo
     loser = stack.finished_call(refused.form["CallSid"])
     assert loser.answer_time is not None and loser.status == "completed"
 
+
+# ---- conference wait music ---------------------------------------------------------------------
+
+def _wav(seconds: float) -> bytes:
+    """A 440 Hz tone as an 8 kHz 16-bit mono WAV."""
+    import io
+    import math
+    import struct
+    import wave
+    frames = b"".join(struct.pack("<h", int(8000 * math.sin(2 * math.pi * 440 * i / 8000)))
+                      for i in range(int(8000 * seconds)))
+    out = io.BytesIO()
+    with wave.open(out, "wb") as wav:
+        wav.setnchannels(1)
+        wav.setsampwidth(2)
+        wav.setframerate(8000)
+        wav.writeframes(frames)
+    return out.getvalue()
+
+
+def _member_actions(watcher, uuid: str, until) -> list[dict]:
+    """conference::maintenance events of the member on channel `uuid`, read until until(those) holds."""
+    mine: list[dict] = []
+    watcher.events_until(lambda e: e.get("Unique-ID") == uuid and (mine.append(e) or until(mine)))
+    return mine
+
+
+def _files(mine: list[dict], action: str = "play-file-member") -> list[str]:
+    return [e["File"] for e in mine if e.get("Action") == action]
+
+
+def _member_files(stack, uuid: str) -> list[str]:
+    reply = stack.esl.api(f"sandbox_member_files {uuid}")
+    assert reply.startswith("+OK"), reply
+    return reply.splitlines()[1:]
+
+
+def _conference_numbers(stack, webhooks, account, room, waiter_attributes, start):
+    waiter = webhooks.twiml(f"/{room}/waiter", f'<Response><Dial><Conference startConferenceOnEnter="false" '
+                                               f"{waiter_attributes}>{room}</Conference></Dial></Response>")
+    host = webhooks.twiml(f"/{room}/host", f"<Response><Dial><Conference>{room}</Conference></Dial></Response>")
+    _number(stack, account, f"+1555765{start}", waiter)
+    _number(stack, account, f"+1555765{start + 1}", host)
+    return f"+1555765{start}", f"+1555765{start + 1}"
+
+
+def test_wait_audio_loops_for_the_waiting_participant(stack, webhooks):
+    from tests.support.webhook_server import Reply
+
+    account = stack.account()
+    webhooks.reply("/hold.wav", default=Reply(body=_wav(1.5), content_type="audio/wav"))
+    waiter, _ = _conference_numbers(stack, webhooks, account, "Lobby", 'waitUrl="/hold.wav" waitMethod="GET"', 3110)
+    watcher = _watch(stack, "CUSTOM", "conference::maintenance")
+    try:
+        uuid = stack.inbound_call("+15551110031", waiter, hangup_after="20s")
+        mine = _member_actions(watcher, uuid, lambda seen: len(_files(seen)) >= 3)
+    finally:
+        watcher.close()
+    # The same audio, played to this member alone, again each time it has played out.
+    assert set(_files(mine)) == {f"http_cache://{webhooks.url}/hold.wav"}
+    assert len(_files(mine, "play-file-member-done")) >= 2
+    signed = [r for r in webhooks.received("/hold.wav") if "X-Twilio-Signature" in r.headers]
+    assert len(signed) == 1 and signed[0].method == "GET"  # the controller fetched it once, as waitMethod says
+    assert RequestValidator(account.token).validate(signed[0].url, {}, signed[0].headers["X-Twilio-Signature"])
+    waiting = stack.wait_call(lambda c: c.to == waiter)
+    assert signed[0].args["CallSid"] == waiting.sid and signed[0].args["CallStatus"] == "in-progress"
+
+
+def test_wait_music_stops_the_moment_the_conference_starts(stack, webhooks):
+    from tests.support.webhook_server import Reply
+
+    account = stack.account()
+    webhooks.reply("/long.wav", default=Reply(body=_wav(60), content_type="audio/wav"))
+    webhooks.reply("/late.wav", default=Reply(body=_wav(60), content_type="audio/wav"))
+    waiter, host = _conference_numbers(stack, webhooks, account, "Standup", 'waitUrl="/long.wav"', 3120)
+    late = webhooks.twiml("/late", '<Response><Dial><Conference startConferenceOnEnter="false" waitUrl="/late.wav">'
+                                   "Standup</Conference></Dial></Response>")
+    _number(stack, account, "+15557653122", late)
+    watcher = _watch(stack, "CUSTOM", "conference::maintenance")
+    try:
+        waiting = stack.inbound_call("+15551110041", waiter, hangup_after="40s")
+        _member_actions(watcher, waiting, lambda seen: _files(seen))
+        assert _member_files(stack, waiting) == [f"http_cache://{webhooks.url}/long.wav"]  # a minute of music
+        moderator = stack.inbound_call("+15551110042", host, hangup_after="40s")
+        _member_actions(watcher, moderator, lambda seen: any(e.get("Action") == "add-member" for e in seen))
+        deadline = time.monotonic() + 2  # the music would go on for six more real seconds
+        while _member_files(stack, waiting):
+            assert time.monotonic() < deadline, "the wait music went on after the conference started"
+            time.sleep(0.05)
+        latecomer = stack.inbound_call("+15551110043", "+15557653122", hangup_after="40s")
+        _member_actions(watcher, latecomer, lambda seen: any(e.get("Action") == "add-member" for e in seen))
+        time.sleep(0.3)
+        assert _member_files(stack, latecomer) == []  # the conference is under way: nothing to wait for
+    finally:
+        watcher.close()
+    assert webhooks.received("/late.wav") == []
+    assert "started; wait music stopped" in stack.controller.output()
+
+
+def test_wait_twiml_plays_say_play_pause_and_follows_redirects(stack, webhooks):
+    from tests.support.webhook_server import Reply
+
+    account = stack.account()
+    webhooks.reply("/chime.wav", default=Reply(body=_wav(1), content_type="audio/wav"))
+    webhooks.twiml("/wait", '<Response><Say>Please hold</Say><Play>/chime.wav</Play><Hangup/>'
+                            '<Redirect method="GET">/wait-more</Redirect></Response>')
+    webhooks.twiml("/wait-more", '<Response><Pause length="30"/></Response>')
+    waiter, host = _conference_numbers(stack, webhooks, account, "Board", 'waitUrl="/wait"', 3130)
+    quiet = webhooks.twiml("/quiet", '<Response><Dial><Conference startConferenceOnEnter="false" waitUrl="">'
+                                     "Board</Conference></Dial></Response>")
+    _number(stack, account, "+15557653132", quiet)
+    watcher = _watch(stack, "CUSTOM", "conference::maintenance")
+    try:
+        silent = stack.inbound_call("+15551110052", "+15557653132", hangup_after="40s")
+        waiting = stack.inbound_call("+15551110051", waiter, hangup_after="40s")
+        mine = _member_actions(watcher, waiting, lambda seen: len(_files(seen)) >= 3)
+        assert _member_files(stack, silent) == []  # waitUrl="": silence
+        stack.inbound_call("+15551110053", host, hangup_after="40s")
+        deadline = time.monotonic() + 2
+        while _member_files(stack, waiting):
+            assert time.monotonic() < deadline, "the wait document went on after the conference started"
+            time.sleep(0.05)
+    finally:
+        watcher.close()
+    said, chime, pause = _files(mine)[:3]
+    assert said.startswith("tts://") and said.endswith("|Please hold")
+    assert chime == f"http_cache://{webhooks.url}/chime.wav" and pause == "silence_stream://30000"
+    more = webhooks.wait_for("/wait-more")[0]
+    assert more.method == "GET" and more.args["CallSid"] == webhooks.received("/wait")[0].form["CallSid"]
+    assert _signed(account, webhooks.received("/wait")[0])
+    assert "<Hangup> does not play while waiting" in stack.controller.output()

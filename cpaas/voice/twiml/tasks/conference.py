@@ -6,6 +6,7 @@ import logging
 from cpaas.models import Call, Conference, Participant
 from cpaas.services.conferences import PROFILE, active_conference, connected_count
 from cpaas.voice.twiml import verbs as v
+from cpaas.voice.twiml.tasks import wait_music
 
 log = logging.getLogger("cpaas.voice")
 
@@ -51,7 +52,12 @@ def run(flow, dial: v.Dial, noun: v.Conference):
                                 channel_uuid=flow.session.uuid))
         conference_sid = conference.sid
     log.info("%s: joining conference %s (%s)", flow.call_sid, conference_sid, noun.name)
-    result = flow.session.conference(conference_sid, PROFILE, flags(noun))
+    music = wait_music.start(flow, noun, conference_sid)
+    try:
+        result = flow.session.conference(conference_sid, PROFILE, flags(noun))
+    finally:
+        if music is not None:
+            music.close()
     if not result.completed:
         return None
     return _after(flow, dial, "completed")
