@@ -49,28 +49,31 @@ def _text(body: str, status: int = 200):
     return body + "\n", status, {"Content-Type": "text/plain; charset=utf-8"}
 
 
+def _parse(gateway_type: str, name: str, what: str, parse):
+    """(what the gateway's callback says, None), or (None, the plain-text refusal to answer it with)."""
+    try:
+        return parse(_registry().get(name, gateway_type), _callback_request()), None
+    except UnknownGateway as exc:
+        return None, _text(str(exc), 404)
+    except CallbackError as exc:
+        current_app.logger.warning("sms %s via %s refused: %s", what, name, exc)
+        return None, _text(str(exc), exc.status)
+
+
 @blp.route("/<string:gateway_type>/<string:name>/dlr", methods=["GET", "POST"])
 def delivery_report(gateway_type: str, name: str):
-    try:
-        report = _registry().get(name, gateway_type).parse_delivery_report(_callback_request())
-    except UnknownGateway as exc:
-        return _text(str(exc), 404)
-    except CallbackError as exc:
-        current_app.logger.warning("sms dlr via %s refused: %s", name, exc)
-        return _text(str(exc), exc.status)
+    report, refusal = _parse(gateway_type, name, "dlr", lambda gateway, req: gateway.parse_delivery_report(req))
+    if refusal:
+        return refusal
     moved = messages.apply_report(db_session(), _callbacks(), report)
     return _text(f"{report.message_ref} {moved.status if moved else 'unchanged'}")
 
 
 @blp.route("/<string:gateway_type>/<string:name>/inbound", methods=["GET", "POST"])
 def inbound(gateway_type: str, name: str):
-    try:
-        sms = _registry().get(name, gateway_type).parse_inbound(_callback_request())
-    except UnknownGateway as exc:
-        return _text(str(exc), 404)
-    except CallbackError as exc:
-        current_app.logger.warning("sms inbound via %s refused: %s", name, exc)
-        return _text(str(exc), exc.status)
+    sms, refusal = _parse(gateway_type, name, "inbound", lambda gateway, req: gateway.parse_inbound(req))
+    if refusal:
+        return refusal
     session = db_session()
     message, is_new = messages.receive(session, sms)
     if message is None:
