@@ -71,6 +71,13 @@ def number_for_inbound(session: Session, e164: str) -> PhoneNumber | None:
     return session.scalars(select(PhoneNumber).where(PhoneNumber.phone_number == e164)).first()
 
 
+def inbound_number(session: Session, e164: str) -> tuple[PhoneNumber | None, str | None]:
+    """(the number a call to `e164` belongs to, its account's auth token), in one query."""
+    row = session.execute(select(PhoneNumber, Account.auth_token).join(Account, Account.sid == PhoneNumber.account_sid)
+                          .where(PhoneNumber.phone_number == e164)).first()
+    return (row[0], row[1]) if row else (None, None)
+
+
 def update_number(number: PhoneNumber, **fields) -> PhoneNumber:
     for name, value in fields.items():
         if name.endswith("_method") and value:

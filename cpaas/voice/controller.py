@@ -6,7 +6,8 @@ import logging
 
 from cpaas.models import Call, utcnow
 from cpaas.services import call_recordings
-from cpaas.services.phone_numbers import number_for_inbound
+from cpaas.services.calls import voice_params
+from cpaas.services.phone_numbers import inbound_number
 from cpaas.switch.outbound import ChannelSession, OutboundServer
 from cpaas.voice import orphans
 from cpaas.voice.dispatcher import Dispatcher
@@ -14,7 +15,7 @@ from cpaas.voice.env import VoiceEnv
 from cpaas.voice.listener import NodeListener
 from cpaas.voice.session import CallSession
 from cpaas.voice.twiml import whisper
-from cpaas.voice.twiml.fetch import DocumentRequest, InlineDocument
+from cpaas.voice.twiml.fetch import CallSnapshot, DocumentRequest, InlineDocument
 from cpaas.voice.twiml.flow import TwimlFlow
 
 log = logging.getLogger("cpaas.voice")
@@ -107,8 +108,9 @@ class Controller:
     def _inbound(self, channel: ChannelSession):
         to, from_ = channel.variable("cpaas_to", ""), channel.variable("cpaas_from", "")
         node = self.env.settings.esl_nodes[0].name if len(self.env.settings.esl_nodes) == 1 else None
+        known = None
         with self.env.database.session() as session:
-            number = number_for_inbound(session, to)
+            number, auth_token = inbound_number(session, to)
             call = Call(account_sid=number.account_sid if number else None, to=to, from_=from_,
                         direction="inbound", status="ringing", channel_uuid=channel.uuid, node=node,
                         start_time=utcnow(), caller_name=channel.variable("caller_id_name"),
@@ -125,10 +127,13 @@ class Controller:
                 why = "is not a number of any account" if number is None else "has no VoiceUrl"
                 log.warning("%s: inbound call from %s to %s rejected: %s %s", call_sid, from_, to, to, why)
                 call.error_message = f"{to} {why}"
+            else:
+                # The first fetch need not read back the row written here.
+                known = CallSnapshot(voice_params(call), call.account_sid, auth_token)
         channel.set("cpaas_call_sid", call_sid)
         if number is None or not number.voice_url:
             channel.hangup("UNALLOCATED_NUMBER" if number is None else "CALL_REJECTED")
             return call_sid, None
         log.info("%s: inbound call from %s to %s", call_sid, from_, to)
         return call_sid, DocumentRequest(call.url, call.method, fallback_url=call.fallback_url,
-                                         fallback_method=call.fallback_method)
+                                         fallback_method=call.fallback_method, known=known)

@@ -22,6 +22,14 @@ _TWIML_TYPES = ("text/xml", "application/xml", "text/html")
 
 
 @dataclass(frozen=True)
+class CallSnapshot:
+    """What a request about the call says, when the caller already has it (no read back)."""
+    params: dict
+    account_sid: str
+    auth_token: str
+
+
+@dataclass(frozen=True)
 class DocumentRequest:
     url: str
     method: str = "POST"
@@ -29,6 +37,7 @@ class DocumentRequest:
     fallback_url: str | None = None
     fallback_method: str = "POST"
     purpose: str = "voice-url"
+    known: CallSnapshot | None = None  # the call as it is now, if the caller has it at hand
 
 
 @dataclass(frozen=True)
@@ -59,12 +68,10 @@ class DocumentFetcher:
     def _attempt(self, call_sid: str, url: str, method: str, request: DocumentRequest) -> v.Document:
         # No database connection is held while the user's app answers: a pooled connection per
         # fetch in flight would starve every other call of the pool.
-        with self.env.database.session() as session:
-            call, token = session.execute(select(Call, Account.auth_token).join(Account, Account.sid == Call.account_sid)
-                                          .where(Call.sid == call_sid)).one()
-            params = {**voice_params(call), **request.params}
-            webhook = WebhookRequest(url=url, method=method, params=params, account_sid=call.account_sid,
-                                     purpose=request.purpose, resource_sid=call_sid, auth_token=token)
+        known = request.known or self._snapshot(call_sid)
+        webhook = WebhookRequest(url=url, method=method, params={**known.params, **request.params},
+                                 account_sid=known.account_sid, purpose=request.purpose, resource_sid=call_sid,
+                                 auth_token=known.auth_token)
         response = send(webhook, self.env.settings.webhook_timeout, self.env.http)
         self.env.write_behind.submit(call_sid, lambda session: record_attempt(session, webhook, response, 1))
         if not response.ok:
@@ -75,6 +82,13 @@ class DocumentFetcher:
         if content_type not in _TWIML_TYPES and not content_type.endswith("+xml"):
             raise FetchFailure(INVALID_CONTENT_TYPE, f"Invalid Content-Type {content_type!r} from {url}")
         return parse_document(response.body)
+
+
+    def _snapshot(self, call_sid: str) -> CallSnapshot:
+        with self.env.database.session() as session:
+            call, token = session.execute(select(Call, Account.auth_token).join(Account, Account.sid == Call.account_sid)
+                                          .where(Call.sid == call_sid)).one()
+            return CallSnapshot(voice_params(call), call.account_sid, token)
 
 
 def parse_document(document: bytes | str) -> v.Document:
