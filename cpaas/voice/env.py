@@ -5,12 +5,13 @@ from dataclasses import dataclass
 from functools import cached_property
 
 import redis
-import requests
+import urllib3
 
 from cpaas.config import Settings
 from cpaas.models import Database
 from cpaas.services.calls import CallEvents
 from cpaas.services.routing import Router
+from cpaas.services.webhooks import http_pool
 from cpaas.voice.write_behind import WriteBehind
 
 
@@ -33,14 +34,9 @@ class VoiceEnv:
         return Router(self.settings)
 
     @cached_property
-    def http(self) -> requests.Session:
-        """One pooled HTTP session for document fetches (keep-alive to the user's app)."""
-        session = requests.Session()
-        session.trust_env = False  # no proxy/netrc lookups in os.environ on every fetch
-        adapter = requests.adapters.HTTPAdapter(pool_connections=64, pool_maxsize=256)
-        session.mount("http://", adapter)
-        session.mount("https://", adapter)
-        return session
+    def http(self) -> urllib3.PoolManager:
+        """One pool for document fetches (keep-alive to the user's app), wide enough for every call."""
+        return http_pool(connections_per_host=256)
 
     @classmethod
     def from_settings(cls, settings: Settings) -> "VoiceEnv":

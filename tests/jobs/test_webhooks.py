@@ -109,3 +109,33 @@ def test_callbacks_for_one_call_arrive_in_order_even_when_one_is_retried(webhook
         enqueue(connection, _request(url, account, CallStatus=status), (1, 1), order_key="CA-order")
     got = webhooks.wait_for("/ordered", count=5, timeout=20)
     assert [r.form["CallStatus"] for r in got] == ["initiated", "initiated", "ringing", "in-progress", "completed"]
+
+
+def test_redirects_are_followed_as_browsers_do(webhooks):
+    from cpaas.services.webhooks import send
+
+    webhooks.reply("/moved", Reply(status=302, headers={"Location": "/landed"}))
+    webhooks.reply("/kept", Reply(status=307, headers={"Location": "/landed"}))
+    webhooks.reply("/landed", Reply(body="<Response/>"), default=Reply(body="<Response/>"))
+    request = WebhookRequest(url=webhooks.url + "/moved", method="POST", params={"CallSid": "CA1"},
+                             account_sid="AC1", purpose="voice-url")
+    moved = send(request, 2)
+    assert (moved.ok, moved.final_url, moved.body) == (True, webhooks.url + "/landed", b"<Response/>")
+    assert webhooks.received("/landed")[-1].method == "GET"  # 302 after a POST: a GET, as requests did
+    kept = send(WebhookRequest(**{**request.to_dict(), "url": webhooks.url + "/kept"}), 2)
+    assert kept.ok and webhooks.received("/landed")[-1].method == "POST"
+    assert webhooks.received("/landed")[-1].form["CallSid"] == "CA1"  # 307 repeats the POST with its body
+
+
+def test_a_dead_or_slow_server_is_a_retryable_failure_that_says_why(webhooks):
+    from cpaas.services.webhooks import send
+    from tests.support.servers import free_port
+
+    dead = send(WebhookRequest(url=f"http://127.0.0.1:{free_port()}/x", method="POST", params={},
+                               account_sid="AC1", purpose="voice-url"), 1)
+    assert (dead.ok, dead.retryable, dead.status) == (False, True, None)
+    assert dead.error.startswith("connection failed:")
+    webhooks.reply("/slow", Reply(delay=1.5))
+    slow = send(WebhookRequest(url=webhooks.url + "/slow", method="POST", params={}, account_sid="AC1",
+                               purpose="voice-url"), 0.5)
+    assert (slow.ok, slow.retryable, slow.error) == (False, True, "timed out after 0.5s")
