@@ -112,7 +112,10 @@ class CallSession:
         """Stop the operation in progress now (a live redirect); it returns interrupted."""
         listening = self._listening
         if listening is not None:
-            listening.interrupt()  # it may be waiting for the recognizer with no application running
+            # It may be waiting for the recognizer with no application running, where a uuid_break
+            # would stay pending and cut the next document's first prompt: it breaks what it runs.
+            listening.interrupt()
+            return not self.channel.hung_up
         return self.channel.interrupt()
 
     def set_variable(self, name: str, value) -> None:

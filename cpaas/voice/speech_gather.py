@@ -61,8 +61,8 @@ class SpeechGather:
     def run(self) -> SpeechResult:
         with self.channel.subscribe("DETECTED_SPEECH", "CHANNEL_EXECUTE_COMPLETE") as events:
             self.events = events
-            self._listen()
             try:
+                self._listen()
                 return self._wait()
             finally:
                 self._stop()
@@ -105,6 +105,8 @@ class SpeechGather:
     def _wait(self) -> SpeechResult:
         while True:
             if self.interrupted:
+                if self.prompt is not None:
+                    self.channel.break_current()
                 return SpeechResult("", interrupted=True)
             try:
                 event = self.events.get(timeout=self._remaining())

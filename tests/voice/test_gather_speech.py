@@ -144,3 +144,37 @@ def test_interim_results_go_to_the_partial_result_callback_in_order(stack, webho
     assert RequestValidator(account.token).validate(partials[0].url, partials[0].form,
                                                     partials[0].headers["X-Twilio-Signature"])
     assert heard.form["SpeechResult"] == "I want to pay my bill"
+
+
+def test_a_live_redirect_ends_a_speech_gather_waiting_on_the_recognizer(stack, api, caller, webhooks):
+    from tests.support.voice import twilio_client
+
+    client = twilio_client(api.url, caller)
+    url = webhooks.twiml("/voice", '<Response><Gather input="speech" timeout="60" action="/never"><Say>Hi</Say>'
+                                   "</Gather></Response>")
+    webhooks.twiml("/redirected", "<Response><Hangup/></Response>")
+    watcher = _watch(stack, "CHANNEL_EXECUTE_COMPLETE")
+    try:
+        call = client.calls.create(to="+15557650000", from_=caller.number, url=url)
+        watcher.events_until(lambda e: e.get("Application-Data") == "start_input_timers")  # the prompt is over
+        client.calls(call.sid).update(url=webhooks.url + "/redirected", method="POST")
+        redirected = webhooks.wait_for("/redirected", timeout=4)[0]  # not the 60 s no-input time-out
+        stopped = watcher.events_until(lambda e: e.get("Application-Data") == "stop")[-1]
+    finally:
+        watcher.close()
+    assert redirected.form["CallSid"] == call.sid and stopped["Application"] == "detect_speech"
+    assert webhooks.received("/never") == []
+    assert stack.finished_call(call.sid).status == "completed"
+
+
+def test_an_outbound_call_hears_the_far_end_that_says_yes_please(stack, api, caller, webhooks):
+    from tests.support.voice import twilio_client
+
+    client = twilio_client(api.url, caller)
+    url = webhooks.twiml("/voice", '<Response><Gather input="speech" action="/heard" speechTimeout="1">'
+                                   "<Say>Would you like a callback?</Say></Gather></Response>")
+    webhooks.twiml("/heard", "<Response><Hangup/></Response>")
+    call = client.calls.create(to="+15557650155", from_=caller.number, url=url)
+    heard = webhooks.wait_for("/heard")[0]
+    assert (heard.form["SpeechResult"], heard.form["Direction"]) == ("yes please", "outbound-api")
+    assert heard.form["CallSid"] == call.sid
