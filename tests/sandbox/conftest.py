@@ -3,6 +3,7 @@ import threading
 
 import pytest
 
+from tests.sandbox.esl import EslClient
 from tests.support.sandbox import start_sandbox
 
 SPEED = 4.0  # four times real time keeps the trace replays fast without changing their order
@@ -67,3 +68,25 @@ def sandbox(controller):
     sb = start_sandbox(controller=controller.address, speed=SPEED)
     yield sb
     sb.stop()
+
+
+@pytest.fixture(scope="module")
+def sb():
+    """A sandbox at ten times real time with no controller: for tests that drive it over ESL alone.
+    A module may override it (one with a controller) and keep the `esl` fixture below."""
+    sandbox = start_sandbox(speed=10.0)
+    yield sandbox
+    sandbox.stop()
+
+
+def subscribed(sandbox, events: str = "ALL") -> EslClient:
+    client = EslClient(sandbox.host, sandbox.port)
+    client.command(f"event plain {events}")
+    return client
+
+
+@pytest.fixture
+def esl(sb):
+    client = subscribed(sb)
+    yield client
+    client.close()

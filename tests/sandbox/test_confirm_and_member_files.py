@@ -8,7 +8,6 @@ import time
 import pytest
 
 from tests.sandbox.conftest import Controller
-from tests.sandbox.esl import EslClient
 from tests.sandbox.test_behaviour import ScriptedController
 from tests.support.sandbox import start_sandbox
 
@@ -28,14 +27,6 @@ def sb(confirm_controller):
     sandbox = start_sandbox(controller=confirm_controller.address, speed=SPEED)
     yield sandbox
     sandbox.stop()
-
-
-@pytest.fixture
-def esl(sb):
-    client = EslClient(sb.host, sb.port)
-    client.command("event plain ALL")
-    yield client
-    client.close()
 
 
 def test_a_leg_wins_only_once_its_confirmation_application_returns(esl):

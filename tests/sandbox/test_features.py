@@ -8,26 +8,6 @@ import threading
 import time
 import wave
 
-import pytest
-
-from tests.sandbox.esl import EslClient
-from tests.support.sandbox import start_sandbox
-
-
-@pytest.fixture(scope="module")
-def sb():
-    sandbox = start_sandbox(speed=10.0)
-    yield sandbox
-    sandbox.stop()
-
-
-@pytest.fixture
-def esl(sb):
-    client = EslClient(sb.host, sb.port)
-    client.command("event plain ALL")
-    yield client
-    client.close()
-
 
 def _originate(esl, url):
     reply = esl.api(f"originate {url} &park")

@@ -7,21 +7,12 @@ import time
 import pytest
 
 from cpaas.sandbox import asr, farend
-from tests.sandbox.esl import EslClient
-from tests.support.sandbox import start_sandbox
-
-
-@pytest.fixture(scope="module")
-def sb():
-    sandbox = start_sandbox(speed=10.0)
-    yield sandbox
-    sandbox.stop()
+from tests.sandbox.conftest import subscribed
 
 
 @pytest.fixture
 def esl(sb):
-    client = EslClient(sb.host, sb.port)
-    client.command("event plain CHANNEL_PARK CHANNEL_EXECUTE_COMPLETE DETECTED_SPEECH")
+    client = subscribed(sb, "CHANNEL_PARK CHANNEL_EXECUTE_COMPLETE DETECTED_SPEECH")
     yield client
     client.close()
 

@@ -10,8 +10,9 @@ import time
 
 from sqlalchemy import select
 
-from cpaas.models import Call, Database
+from cpaas.models import Account, Call, Database
 from cpaas.models.migrate import upgrade
+from cpaas.services.phone_numbers import add_number
 from tests.support.app import environ_for_tests, make_app, new_account
 from tests.support.esl_client import RawEsl
 from tests.support.sandbox import start_sandbox
@@ -65,6 +66,17 @@ class VoiceStack:
 
     def account(self, name: str = "Main"):
         return new_account(self.database, name)
+
+    def number(self, account, e164: str, voice_url: str | None = None, **fields) -> None:
+        """Give `account` the number `e164` whose calls fetch `voice_url` (and any other field)."""
+        with self.database.session() as session:
+            add_number(session, session.get(Account, account.sid), e164, voice_url=voice_url, **fields)
+
+    def watch(self, *events: str) -> RawEsl:
+        """An ESL connection to the switch subscribed to `events` (close it when done)."""
+        watcher = RawEsl(self.sandbox.host, self.sandbox.port, self.sandbox.password)
+        watcher.subscribe(*events)
+        return watcher
 
     def inbound_call(self, from_: str, to: str, dtmf: str | None = None, hangup_after: str | None = None,
                      audio: str | None = None, say: str | None = None) -> str:

@@ -1,14 +1,7 @@
 """A conference of three calls: rows and callbacks follow FreeSWITCH's events; the API mutes, kicks and ends."""
 import time
 
-from cpaas.models import Account
-from cpaas.services.phone_numbers import add_number
 from tests.support.voice import twilio_client
-
-
-def _number(stack, account, e164, voice_url):
-    with stack.database.session() as session:
-        add_number(session, session.get(Account, account.sid), e164, voice_url=voice_url)
 
 
 def test_three_callers_mute_kick_and_end_on_moderator_exit(stack, api, webhooks):
@@ -20,8 +13,8 @@ def test_three_callers_mute_kick_and_end_on_moderator_exit(stack, api, webhooks)
                                              "Room</Conference></Dial></Response>")
     member = webhooks.twiml("/member", '<Response><Dial><Conference startConferenceOnEnter="false">Room'
                                        "</Conference></Dial></Response>")
-    _number(stack, account, "+15557652000", moderator)
-    _number(stack, account, "+15557652001", member)
+    stack.number(account, "+15557652000", moderator)
+    stack.number(account, "+15557652001", member)
 
     stack.inbound_call("+15551110001", "+15557652000", hangup_after="60s")
     started = webhooks.wait_for("/conf-events", count=2)  # the moderator starts it, then the others join
@@ -79,7 +72,7 @@ def test_end_a_conference_through_the_api(stack, api, webhooks):
     account = stack.account()
     client = twilio_client(api.url, account)
     room = webhooks.twiml("/room", "<Response><Dial><Conference>Standup</Conference></Dial></Response>")
-    _number(stack, account, "+15557652002", room)
+    stack.number(account, "+15557652002", room)
     stack.inbound_call("+15551110001", "+15557652002")
     stack.inbound_call("+15551110002", "+15557652002")
     deadline = time.monotonic() + 15
@@ -108,7 +101,7 @@ def test_beep_and_record_from_start(stack, api, webhooks):
     account = stack.account()
     room = webhooks.twiml("/rec-room", '<Response><Dial><Conference record="record-from-start" beep="onEnter">'
                                        "Recorded</Conference></Dial></Response>")
-    _number(stack, account, "+15557652003", room)
+    stack.number(account, "+15557652003", room)
     watcher = RawEsl(stack.sandbox.host, stack.sandbox.port, stack.sandbox.password)
     try:
         watcher.subscribe("CUSTOM", "conference::maintenance")

@@ -1,14 +1,6 @@
 """<Dial> outcomes, callers hanging up mid-verb, and webhooks that fail: nothing is lost, nothing hangs."""
 import pytest
 
-from cpaas.models import Account
-from cpaas.services.phone_numbers import add_number
-
-
-def _number(stack, account, e164, **fields):
-    with stack.database.session() as session:
-        add_number(session, session.get(Account, account.sid), e164, **fields)
-
 
 @pytest.mark.parametrize("dialled,expected", [
     ("+15557650486", "busy"),
@@ -20,7 +12,7 @@ def test_dial_that_is_not_answered(stack, webhooks, dialled, expected):
     voice = webhooks.twiml("/voice", f'<Response><Dial action="/dialed" timeout="5">{dialled}</Dial></Response>')
     webhooks.twiml("/dialed", "<Response><Hangup/></Response>")
     ours = "+1555766" + dialled[-4:]
-    _number(stack, account, ours, voice_url=voice)
+    stack.number(account, ours, voice_url=voice)
     stack.inbound_call("+15551230000", ours)
     dialed = webhooks.wait_for("/dialed", timeout=30)[0]
     assert dialed.form["DialCallStatus"] == expected and "DialCallSid" not in dialed.form
@@ -35,7 +27,7 @@ def test_dial_answered_then_far_end_hangs_up(stack, webhooks):
     voice = webhooks.twiml("/voice", '<Response><Dial action="/dialed" callerId="+15550001111">'
                                      '<Number>+15557650199</Number></Dial></Response>')
     webhooks.twiml("/dialed", "<Response><Say>Call ended</Say></Response>")
-    _number(stack, account, "+15557651001", voice_url=voice)
+    stack.number(account, "+15557651001", voice_url=voice)
     stack.inbound_call("+15551230000", "+15557651001")
     dialed = webhooks.wait_for("/dialed", timeout=30)[0]
     assert dialed.form["DialCallStatus"] == "completed"
@@ -49,7 +41,7 @@ def test_dial_without_action_continues_the_document(stack, webhooks):
     account = stack.account()
     voice = webhooks.twiml("/voice", '<Response><Dial>+15557650486</Dial><Redirect>/after</Redirect></Response>')
     webhooks.twiml("/after", "<Response><Hangup/></Response>")
-    _number(stack, account, "+15557651002", voice_url=voice)
+    stack.number(account, "+15557651002", voice_url=voice)
     stack.inbound_call("+15551230000", "+15557651002")
     assert webhooks.wait_for("/after", timeout=30)[0].form["CallStatus"] == "in-progress"
 
@@ -61,8 +53,8 @@ def test_caller_hangs_up_during_gather_and_during_dial(stack, webhooks):
     dial = webhooks.twiml("/dial", '<Response><Dial action="/dialed" timeout="60">+15557650480</Dial></Response>')
     webhooks.twiml("/dialed", "<Response/>")
     status = webhooks.reply("/status")
-    _number(stack, account, "+15557651003", voice_url=gather, status_callback=status)
-    _number(stack, account, "+15557651004", voice_url=dial, status_callback=status)
+    stack.number(account, "+15557651003", voice_url=gather, status_callback=status)
+    stack.number(account, "+15557651004", voice_url=dial, status_callback=status)
     stack.inbound_call("+15551230000", "+15557651003", hangup_after="3s")
     stack.inbound_call("+15551230001", "+15557651004", hangup_after="3s")
     calls = {c.form["To"]: c.form for c in webhooks.wait_for("/status", count=2, timeout=30)}
@@ -82,7 +74,7 @@ def test_document_failures_record_the_error_and_hang_up(stack, webhooks, reply, 
     account = stack.account()
     url = webhooks.twiml("/bad", reply) if reply else "http://127.0.0.1:9/down"
     ours = f"+155576{code}"
-    _number(stack, account, ours, voice_url=url)
+    stack.number(account, ours, voice_url=url)
     stack.inbound_call("+15551230000", ours)
     call = stack.wait_call(lambda c: c.to == ours and c.is_finished)
     # Hung up before anything answered: failed, with the reason on the row.
@@ -95,7 +87,7 @@ def test_wrong_content_type_then_fallback_url(stack, webhooks):
     account = stack.account()
     primary = webhooks.reply("/primary", default=Reply(body="hello", content_type="text/plain"))
     fallback = webhooks.twiml("/fallback", "<Response><Say>Fallback</Say></Response>")
-    _number(stack, account, "+15557651006", voice_url=primary, voice_fallback_url=fallback)
+    stack.number(account, "+15557651006", voice_url=primary, voice_fallback_url=fallback)
     stack.inbound_call("+15551230000", "+15557651006")
     got = webhooks.wait_for("/fallback")[0]
     call = stack.finished_call(got.form["CallSid"])
@@ -105,7 +97,7 @@ def test_wrong_content_type_then_fallback_url(stack, webhooks):
 def test_reject_busy_never_answers(stack, webhooks):
     account = stack.account()
     status = webhooks.reply("/status")
-    _number(stack, account, "+15557651007", voice_url=webhooks.twiml("/v", '<Response><Reject reason="busy"/>'
+    stack.number(account, "+15557651007", voice_url=webhooks.twiml("/v", '<Response><Reject reason="busy"/>'
                                                                             "</Response>"), status_callback=status)
     stack.inbound_call("+15551230000", "+15557651007")
     done = webhooks.wait_for("/status")[0]
@@ -120,7 +112,7 @@ def test_dial_record_from_answer_and_time_limit(stack, webhooks):
     webhooks.twiml("/recorded", "<Response><Redirect>/voice2</Redirect></Response>")
     webhooks.twiml("/voice2", '<Response><Dial action="/limited" timeLimit="3">+15557650000</Dial></Response>')
     webhooks.twiml("/limited", "<Response><Hangup/></Response>")
-    _number(stack, account, "+15557651008", voice_url=voice)
+    stack.number(account, "+15557651008", voice_url=voice)
     stack.inbound_call("+15551230000", "+15557651008")
     recorded = webhooks.wait_for("/recorded", timeout=30)[0]
     assert recorded.form["DialCallStatus"] == "completed"
@@ -138,7 +130,7 @@ def test_number_send_digits_after_the_callee_answers(stack, webhooks):
     voice = webhooks.twiml("/voice", '<Response><Dial action="/dialed" record="record-from-answer">'
                                      '<Number sendDigits="ww1234">+15557650199</Number></Dial></Response>')
     webhooks.twiml("/dialed", "<Response><Hangup/></Response>")
-    _number(stack, account, "+15557651009", voice_url=voice)
+    stack.number(account, "+15557651009", voice_url=voice)
     watcher = RawEsl(stack.sandbox.host, stack.sandbox.port, stack.sandbox.password)
     try:
         watcher.subscribe("CHANNEL_EXECUTE")

@@ -6,24 +6,10 @@ import time
 
 from twilio.request_validator import RequestValidator
 
-from cpaas.models import Account
 from cpaas.sandbox.asr import parse_grammar
 from cpaas.sandbox.fsstrings import separate
-from cpaas.services.phone_numbers import add_number
-from tests.support.esl_client import RawEsl
 
 LONG_PROMPT = "Please tell us in a few words why you are calling today, and take your time. " * 3
-
-
-def _number(stack, account, e164, voice_url):
-    with stack.database.session() as session:
-        add_number(session, session.get(Account, account.sid), e164, voice_url=voice_url)
-
-
-def _watch(stack, *events):
-    watcher = RawEsl(stack.sandbox.host, stack.sandbox.port, stack.sandbox.password)
-    watcher.subscribe(*events)
-    return watcher
 
 
 def test_what_the_caller_says_reaches_the_action_signed_and_barges_into_the_prompt(stack, webhooks):
@@ -31,8 +17,8 @@ def test_what_the_caller_says_reaches_the_action_signed_and_barges_into_the_prom
     voice = webhooks.twiml("/voice", f'<Response><Gather input="speech" action="/heard" speechTimeout="1">'
                                      f"<Say>{LONG_PROMPT}</Say></Gather><Say>Nothing heard</Say></Response>")
     webhooks.twiml("/heard", "<Response><Hangup/></Response>")
-    _number(stack, account, "+15557652000", voice)
-    watcher = _watch(stack, "PLAYBACK_STOP", "DETECTED_SPEECH")
+    stack.number(account, "+15557652000", voice)
+    watcher = stack.watch("PLAYBACK_STOP", "DETECTED_SPEECH")
     try:
         uuid = stack.inbound_call("+15551230000", "+15557652000", say="yes please@2s:0.87")
         heard = webhooks.wait_for("/heard")[0]
@@ -55,8 +41,8 @@ def test_language_hints_and_timeouts_reach_the_recognizer_as_freeswitch_parses_t
                                      'hints="sí por favor, no gracias" timeout="3" speechTimeout="auto" '
                                      'speechModel="phone_call" enhanced="true"><Say>Hola</Say></Gather></Response>')
     webhooks.twiml("/heard", "<Response><Hangup/></Response>")
-    _number(stack, account, "+15557652001", voice)
-    watcher = _watch(stack, "CHANNEL_EXECUTE")
+    stack.number(account, "+15557652001", voice)
+    watcher = stack.watch("CHANNEL_EXECUTE")
     try:
         stack.inbound_call("+15551230000", "+15557652001", say="sí por favor@1s")
         started = watcher.events_until(lambda e: e.get("Application") == "detect_speech")[-1]
@@ -77,7 +63,7 @@ def test_with_dtmf_and_speech_allowed_keys_pressed_first_win(stack, webhooks):
     voice = webhooks.twiml("/voice", f'<Response><Gather input="dtmf speech" numDigits="2" action="/got">'
                                      f"<Say>{LONG_PROMPT}</Say></Gather></Response>")
     webhooks.twiml("/got", "<Response><Hangup/></Response>")
-    _number(stack, account, "+15557652002", voice)
+    stack.number(account, "+15557652002", voice)
     stack.inbound_call("+15551230000", "+15557652002", dtmf="42@1s", say="no thanks@6s")
     got = webhooks.wait_for("/got")[0]
     assert got.form["Digits"] == "42" and "SpeechResult" not in got.form
@@ -89,7 +75,7 @@ def test_with_dtmf_and_speech_allowed_speaking_wins_when_no_key_is_pressed(stack
     voice = webhooks.twiml("/voice", '<Response><Gather input="dtmf speech" action="/got" timeout="4" '
                                      'speechTimeout="1"><Say>Press or say</Say></Gather></Response>')
     webhooks.twiml("/got", "<Response><Hangup/></Response>")
-    _number(stack, account, "+15557652003", voice)
+    stack.number(account, "+15557652003", voice)
     stack.inbound_call("+15551230000", "+15557652003", say="billing@2s")
     got = webhooks.wait_for("/got")[0]
     assert got.form["SpeechResult"] == "billing" and float(got.form["Confidence"]) == 0.9
@@ -103,7 +89,7 @@ def test_nothing_said_falls_through_and_action_on_empty_result_posts_without_a_r
     webhooks.twiml("/next", '<Response><Gather input="dtmf speech" timeout="1" action="/empty" '
                             'actionOnEmptyResult="true"/></Response>')
     webhooks.twiml("/empty", "<Response><Hangup/></Response>")
-    _number(stack, account, "+15557652004", voice)
+    stack.number(account, "+15557652004", voice)
     began = time.monotonic()
     stack.inbound_call("+15551230000", "+15557652004")
     nxt = webhooks.wait_for("/next")[0]
@@ -118,7 +104,7 @@ def test_the_caller_hanging_up_during_a_speech_gather_ends_the_call(stack, webho
     account = stack.account()
     voice = webhooks.twiml("/voice", f'<Response><Gather input="speech" action="/never" timeout="10">'
                                      f"<Say>{LONG_PROMPT}</Say></Gather><Redirect>/after</Redirect></Response>")
-    _number(stack, account, "+15557652005", voice)
+    stack.number(account, "+15557652005", voice)
     uuid = stack.inbound_call("+15551230000", "+15557652005", hangup_after="3s")
     call = stack.wait_call(lambda c: c.channel_uuid == uuid and c.is_finished)
     assert call.status == "completed" and call.direction == "inbound"
@@ -133,7 +119,7 @@ def test_interim_results_go_to_the_partial_result_callback_in_order(stack, webho
                                      'partialResultCallback="/partial"><Say>Go on</Say></Gather></Response>')
     webhooks.twiml("/heard", "<Response><Hangup/></Response>")
     webhooks.reply("/partial")
-    _number(stack, account, "+15557652006", voice)
+    stack.number(account, "+15557652006", voice)
     stack.inbound_call("+15551230000", "+15557652006", say="I want to pay my bill@1s")
     heard = webhooks.wait_for("/heard")[0]
     partials = webhooks.wait_for("/partial", count=5)
@@ -153,7 +139,7 @@ def test_a_live_redirect_ends_a_speech_gather_waiting_on_the_recognizer(stack, a
     url = webhooks.twiml("/voice", '<Response><Gather input="speech" timeout="60" action="/never"><Say>Hi</Say>'
                                    "</Gather></Response>")
     webhooks.twiml("/redirected", "<Response><Hangup/></Response>")
-    watcher = _watch(stack, "CHANNEL_EXECUTE_COMPLETE")
+    watcher = stack.watch("CHANNEL_EXECUTE_COMPLETE")
     try:
         call = client.calls.create(to="+15557650000", from_=caller.number, url=url)
         watcher.events_until(lambda e: e.get("Application-Data") == "start_input_timers")  # the prompt is over

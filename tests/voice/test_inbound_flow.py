@@ -1,14 +1,6 @@
 """Inbound calls run the number's VoiceUrl on the sandbox switch through the real controller."""
 from twilio.request_validator import RequestValidator
 
-from cpaas.services.phone_numbers import add_number
-from cpaas.models import Account
-
-
-def _number(stack, account, e164, **fields):
-    with stack.database.session() as session:
-        add_number(session, session.get(Account, account.sid), e164, **fields)
-
 
 def test_say_gather_digits_then_action_document(stack, webhooks):
     account = stack.account()
@@ -16,7 +8,7 @@ def test_say_gather_digits_then_action_document(stack, webhooks):
                                          '<Say>Press two digits</Say></Gather><Say>No input</Say></Response>')
     webhooks.twiml("/menu", "<Response><Say>Thanks</Say><Hangup/></Response>")
     status = webhooks.reply("/status")
-    _number(stack, account, "+15557650000", voice_url=voice_url, status_callback=status)
+    stack.number(account, "+15557650000", voice_url=voice_url, status_callback=status)
 
     stack.inbound_call("+15551230000", "+15557650000", dtmf="42@1s")
     first = webhooks.wait_for("/voice")[0]
@@ -42,7 +34,7 @@ def test_gather_without_input_falls_through(stack, webhooks):
     voice_url = webhooks.twiml("/voice", '<Response><Gather timeout="1" action="/never"><Say>Hello</Say></Gather>'
                                          '<Redirect method="GET">/next</Redirect></Response>')
     webhooks.twiml("/next", "<Response><Hangup/></Response>")
-    _number(stack, account, "+15557650001", voice_url=voice_url)
+    stack.number(account, "+15557650001", voice_url=voice_url)
     stack.inbound_call("+15551230000", "+15557650001")
     nxt = webhooks.wait_for("/next")[0]
     assert nxt.method == "GET" and "CallSid" in nxt.args

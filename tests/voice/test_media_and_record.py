@@ -4,14 +4,8 @@ import wave
 
 import requests
 
-from cpaas.models import Account, Recording
-from cpaas.services.phone_numbers import add_number
+from cpaas.models import Recording
 from tests.support.webhook_server import Reply
-
-
-def _number(stack, account, e164, **fields):
-    with stack.database.session() as session:
-        add_number(session, session.get(Account, account.sid), e164, **fields)
 
 
 def _wav(seconds: float) -> bytes:
@@ -29,7 +23,7 @@ def test_say_play_pause_and_digits(stack, webhooks):
                                      '</Play><Pause length="2"/><Play digits="1w2"/><Redirect>/done</Redirect>'
                                      "</Response>")
     webhooks.twiml("/done", "<Response><Hangup/></Response>")
-    _number(stack, account, "+15557653000", voice_url=voice)
+    stack.number(account, "+15557653000", voice_url=voice)
     stack.inbound_call("+15551230000", "+15557653000")
     done = webhooks.wait_for("/done")[0]
     assert stack.finished_call(done.form["CallSid"]).status == "completed"
@@ -41,7 +35,7 @@ def test_record_then_fetch_media_and_action(stack, api, webhooks):
     voice = webhooks.twiml("/voice", '<Response><Record action="/recorded" maxLength="4" playBeep="false" '
                                      'finishOnKey="#"/></Response>')
     webhooks.twiml("/recorded", "<Response><Hangup/></Response>")
-    _number(stack, account, "+15557653001", voice_url=voice)
+    stack.number(account, "+15557653001", voice_url=voice)
     stack.inbound_call("+15551230000", "+15557653001", audio="speech:10s")
     recorded = webhooks.wait_for("/recorded", timeout=30)[0]
     assert recorded.form["RecordingDuration"] == "4"  # maxLength reached
@@ -63,7 +57,7 @@ def test_hang_up_while_recording_keeps_the_recording_and_posts_the_action(stack,
     voice = webhooks.twiml("/voice", '<Response><Record action="/recorded" maxLength="60" timeout="0"/>'
                                      "</Response>")
     webhooks.reply("/recorded")
-    _number(stack, account, "+15557653002", voice_url=voice)
+    stack.number(account, "+15557653002", voice_url=voice)
     stack.inbound_call("+15551230000", "+15557653002", audio="speech:30s", hangup_after="5s")
     recorded = webhooks.wait_for("/recorded", timeout=30)[0]
     assert recorded.form["Digits"] == "hangup"
@@ -77,7 +71,7 @@ def test_empty_recording_skips_the_action(stack, webhooks):
     voice = webhooks.twiml("/voice", '<Response><Record action="/recorded" timeout="1" playBeep="false"/>'
                                      "<Redirect>/next</Redirect></Response>")
     webhooks.twiml("/next", "<Response><Hangup/></Response>")
-    _number(stack, account, "+15557653003", voice_url=voice)
+    stack.number(account, "+15557653003", voice_url=voice)
     stack.inbound_call("+15551230000", "+15557653003", dtmf="#@0.1s")
     webhooks.wait_for("/next", timeout=30)
     assert webhooks.received("/recorded") == []
@@ -92,7 +86,7 @@ def test_message_inside_a_call_sends_an_sms_to_the_caller(stack, webhooks):
     voice = webhooks.twiml("/voice", '<Response><Say>Texting you</Say><Message action="/sent">Your code is 42'
                                      "</Message></Response>")
     webhooks.twiml("/sent", "<Response><Hangup/></Response>")
-    _number(stack, account, "+15557653004", voice_url=voice)
+    stack.number(account, "+15557653004", voice_url=voice)
     stack.inbound_call("+15551230000", "+15557653004")
     sent = webhooks.wait_for("/sent")[0]
     assert sent.form["SmsStatus"] == "sending" and sent.form["SmsSid"].startswith("SM")
@@ -108,7 +102,7 @@ def test_record_trims_silence_unless_told_not_to(stack, webhooks):
         voice = webhooks.twiml(f"/voice-{trim}", f'<Response><Record action="/recorded-{trim}" maxLength="5" '
                                                  f'timeout="0" playBeep="false" trim="{trim}"/></Response>')
         webhooks.twiml(f"/recorded-{trim}", "<Response><Hangup/></Response>")
-        _number(stack, account, number, voice_url=voice)
+        stack.number(account, number, voice_url=voice)
         stack.inbound_call("+15551230000", number, audio="silence:2s,speech:20s")
     trimmed = int(webhooks.wait_for("/recorded-trim-silence", timeout=30)[0].form["RecordingDuration"])
     untrimmed = int(webhooks.wait_for("/recorded-do-not-trim", timeout=30)[0].form["RecordingDuration"])

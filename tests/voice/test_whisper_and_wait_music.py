@@ -7,21 +7,6 @@ import time
 import pytest
 from twilio.request_validator import RequestValidator
 
-from cpaas.models import Account
-from cpaas.services.phone_numbers import add_number
-from tests.support.esl_client import RawEsl
-
-
-def _number(stack, account, e164, voice_url):
-    with stack.database.session() as session:
-        add_number(session, session.get(Account, account.sid), e164, voice_url=voice_url)
-
-
-def _watch(stack, *events):
-    watcher = RawEsl(stack.sandbox.host, stack.sandbox.port, stack.sandbox.password)
-    watcher.subscribe(*events)
-    return watcher
-
 
 def _signed(account, request) -> bool:
     return RequestValidator(account.token).validate(request.url, request.form,
@@ -36,8 +21,8 @@ def test_whisper_plays_to_the_callee_then_connects_it(stack, webhooks):
                                      "</Number></Dial></Response>")
     webhooks.twiml("/whisper", "<Response><Say>You have a call from the shop</Say></Response>")
     webhooks.twiml("/dialed", "<Response><Hangup/></Response>")
-    _number(stack, account, "+15557653001", voice)
-    watcher = _watch(stack, "CHANNEL_EXECUTE", "CHANNEL_BRIDGE")
+    stack.number(account, "+15557653001", voice)
+    watcher = stack.watch("CHANNEL_EXECUTE", "CHANNEL_BRIDGE")
     try:
         stack.inbound_call("+15551230000", "+15557653001")
         seen = watcher.events_until(lambda e: e.get("Event-Name") == "CHANNEL_BRIDGE")
@@ -75,7 +60,7 @@ def test_whisper_screens_the_callee_with_a_gather(stack, webhooks, callee, press
                               "<Say>Press 1 to take the call</Say></Gather><Hangup/></Response>")
     webhooks.twiml("/accepted", "<Response><Say>Connecting you</Say></Response>")
     webhooks.twiml("/dialed", "<Response><Pause length=\"1\"/></Response>")
-    _number(stack, account, ours, voice)
+    stack.number(account, ours, voice)
     stack.inbound_call("+15551230000", ours, hangup_after="20s")
 
     screen = webhooks.wait_for("/screen")[0]
@@ -102,8 +87,8 @@ def test_each_leg_has_its_own_whisper_and_the_first_confirmed_wins(stack, webhoo
     webhooks.twiml("/refuse", "<Response><Hangup/></Response>")
     webhooks.twiml("/agent", "<Response><Say>A customer is calling</Say></Response>")
     webhooks.twiml("/dialed", "<Response><Hangup/></Response>")
-    _number(stack, account, "+15557653002", voice)
-    watcher = _watch(stack, "CHANNEL_BRIDGE")
+    stack.number(account, "+15557653002", voice)
+    watcher = stack.watch("CHANNEL_BRIDGE")
     try:
         stack.inbound_call("+15551230000", "+15557653002", hangup_after="10s")
         bridged = watcher.events_until(lambda e: e.get("Event-Name") == "CHANNEL_BRIDGE")[-1]
@@ -160,8 +145,8 @@ def _conference_numbers(stack, webhooks, account, room, waiter_attributes, start
     waiter = webhooks.twiml(f"/{room}/waiter", f'<Response><Dial><Conference startConferenceOnEnter="false" '
                                                f"{waiter_attributes}>{room}</Conference></Dial></Response>")
     host = webhooks.twiml(f"/{room}/host", f"<Response><Dial><Conference>{room}</Conference></Dial></Response>")
-    _number(stack, account, f"+1555765{start}", waiter)
-    _number(stack, account, f"+1555765{start + 1}", host)
+    stack.number(account, f"+1555765{start}", waiter)
+    stack.number(account, f"+1555765{start + 1}", host)
     return f"+1555765{start}", f"+1555765{start + 1}"
 
 
@@ -171,7 +156,7 @@ def test_wait_audio_loops_for_the_waiting_participant(stack, webhooks):
     account = stack.account()
     webhooks.reply("/hold.wav", default=Reply(body=_wav(1.5), content_type="audio/wav"))
     waiter, _ = _conference_numbers(stack, webhooks, account, "Lobby", 'waitUrl="/hold.wav" waitMethod="GET"', 3110)
-    watcher = _watch(stack, "CUSTOM", "conference::maintenance")
+    watcher = stack.watch("CUSTOM", "conference::maintenance")
     try:
         uuid = stack.inbound_call("+15551110031", waiter, hangup_after="20s")
         mine = _member_actions(watcher, uuid, lambda seen: len(_files(seen)) >= 3)
@@ -196,8 +181,8 @@ def test_wait_music_stops_the_moment_the_conference_starts(stack, webhooks):
     waiter, host = _conference_numbers(stack, webhooks, account, "Standup", 'waitUrl="/long.wav"', 3120)
     late = webhooks.twiml("/late", '<Response><Dial><Conference startConferenceOnEnter="false" waitUrl="/late.wav">'
                                    "Standup</Conference></Dial></Response>")
-    _number(stack, account, "+15557653122", late)
-    watcher = _watch(stack, "CUSTOM", "conference::maintenance")
+    stack.number(account, "+15557653122", late)
+    watcher = stack.watch("CUSTOM", "conference::maintenance")
     try:
         waiting = stack.inbound_call("+15551110041", waiter, hangup_after="40s")
         _member_actions(watcher, waiting, lambda seen: _files(seen))
@@ -229,8 +214,8 @@ def test_wait_twiml_plays_say_play_pause_and_follows_redirects(stack, webhooks):
     waiter, host = _conference_numbers(stack, webhooks, account, "Board", 'waitUrl="/wait"', 3130)
     quiet = webhooks.twiml("/quiet", '<Response><Dial><Conference startConferenceOnEnter="false" waitUrl="">'
                                      "Board</Conference></Dial></Response>")
-    _number(stack, account, "+15557653132", quiet)
-    watcher = _watch(stack, "CUSTOM", "conference::maintenance")
+    stack.number(account, "+15557653132", quiet)
+    watcher = stack.watch("CUSTOM", "conference::maintenance")
     try:
         silent = stack.inbound_call("+15551110052", "+15557653132", hangup_after="40s")
         waiting = stack.inbound_call("+15551110051", waiter, hangup_after="40s")
