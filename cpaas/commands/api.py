@@ -24,7 +24,21 @@ class ApiServer(BaseApplication):
     def load(self):
         from cpaas.api import create_app
 
-        return create_app(self.settings)
+        return _taking_turns(create_app(self.settings))
+
+
+def _taking_turns(app):
+    """Each request first lets every other ready connection run. A keep-alive client whose next
+    request is already buffered when the last response goes out never waits on a socket, so its
+    greenlet never yields: without this, with 16 clients, one connection could hold a worker for
+    seconds while the others starved (p50 11 ms, p99 1.5 s)."""
+    import gevent
+
+    def wsgi(environ, start_response):
+        gevent.idle()
+        return app(environ, start_response)
+
+    return wsgi
 
 
 def serve(settings: Settings, workers: int) -> None:

@@ -79,6 +79,10 @@ class EslProtocol(ESLProtocol):
                 headers, body = reader.read()
                 self.last_rx = monotonic()
                 self._route(headers, body)
+                if reader.buffered:
+                    # More frames already read: let the calls this frame woke run before parsing
+                    # them, or a busy event socket holds the hub through a whole 64 KB read.
+                    gevent.sleep(0)
         except EslError as exc:
             reason = exc
         except (OSError, ValueError) as exc:

@@ -156,6 +156,11 @@ class FrameReader:
         self._recv = sock.recv
         self._buf = bytearray()
 
+    @property
+    def buffered(self) -> bool:
+        """Bytes of a next frame are already here (reading it will not wait on the socket)."""
+        return bool(self._buf)
+
     def _fill(self) -> None:
         data = self._recv(_RECV_SIZE)
         if not data:
