@@ -2,7 +2,8 @@
 from __future__ import annotations
 
 import logging
-from contextlib import contextmanager
+import threading
+from contextlib import contextmanager, nullcontext
 from pathlib import Path
 
 from sqlalchemy import create_engine, event
@@ -25,6 +26,12 @@ class Database:
         else:
             kwargs.update(pool_pre_ping=True, pool_size=10, max_overflow=20)
         self.engine = create_engine(url, echo=echo, **kwargs)
+        # SQLite: one unit of work at a time per process. Under gevent, a greenlet can hold SQLite's
+        # write lock while it waits on Redis or ESL; another greenlet that then writes spins in
+        # SQLite's busy handler, a C sleep that stops the whole hub, so the holder never resumes
+        # and both time out ("database is locked" after 30 s). Waiting here is cooperative instead.
+        # (threading.RLock is gevent's when the process is patched; reentrant for nested sessions.)
+        self._gate = threading.RLock() if parsed.get_backend_name() == "sqlite" else nullcontext()
         if parsed.get_backend_name() == "sqlite":
             event.listen(self.engine, "connect", _sqlite_pragmas)
         self.sessionmaker = sessionmaker(self.engine, expire_on_commit=False)
@@ -34,15 +41,16 @@ class Database:
     @contextmanager
     def session(self):
         """A unit of work: commit on success, roll back on error."""
-        session: Session = self.sessionmaker()
-        try:
-            yield session
-            session.commit()
-        except BaseException:
-            session.rollback()
-            raise
-        finally:
-            session.close()
+        with self._gate:
+            session: Session = self.sessionmaker()
+            try:
+                yield session
+                session.commit()
+            except BaseException:
+                session.rollback()
+                raise
+            finally:
+                session.close()
 
     def dispose(self) -> None:
         self.engine.dispose()
