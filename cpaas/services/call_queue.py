@@ -9,6 +9,7 @@
 from __future__ import annotations
 
 import json
+from functools import lru_cache
 
 import redis
 
@@ -35,7 +36,12 @@ redis.call('LTRIM', KEYS[3], 0, 99)
 
 
 def enqueue_call(client: redis.Redis, account_sid: str, call_sid: str) -> None:
-    client.register_script(_ENQUEUE)(keys=[queue_key(account_sid), ACCOUNTS, WAKE], args=[call_sid, account_sid])
+    _enqueue_script(client)(keys=[queue_key(account_sid), ACCOUNTS, WAKE], args=[call_sid, account_sid])
+
+
+@lru_cache(maxsize=8)
+def _enqueue_script(client: redis.Redis):
+    return client.register_script(_ENQUEUE)  # hashed once per client, not per call
 
 
 def withdraw_call(client: redis.Redis, account_sid: str, call_sid: str) -> bool:

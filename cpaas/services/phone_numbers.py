@@ -68,7 +68,7 @@ def find_number(session: Session, account_sid: str, sid: str) -> PhoneNumber:
 
 def number_for_inbound(session: Session, e164: str) -> PhoneNumber | None:
     """The number a call or message to `e164` belongs to, if any account owns it."""
-    return session.scalars(select(PhoneNumber).where(PhoneNumber.phone_number == e164)).first()
+    return inbound_number(session, e164)[0]
 
 
 def inbound_number(session: Session, e164: str) -> tuple[PhoneNumber | None, str | None]:

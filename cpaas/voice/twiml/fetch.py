@@ -68,7 +68,7 @@ class DocumentFetcher:
     def _attempt(self, call_sid: str, url: str, method: str, request: DocumentRequest) -> v.Document:
         # No database connection is held while the user's app answers: a pooled connection per
         # fetch in flight would starve every other call of the pool.
-        known = request.known or self._snapshot(call_sid)
+        known = request.known or self.snapshot(call_sid)
         webhook = WebhookRequest(url=url, method=method, params={**known.params, **request.params},
                                  account_sid=known.account_sid, purpose=request.purpose, resource_sid=call_sid,
                                  auth_token=known.auth_token)
@@ -84,7 +84,8 @@ class DocumentFetcher:
         return parse_document(response.body)
 
 
-    def _snapshot(self, call_sid: str) -> CallSnapshot:
+    def snapshot(self, call_sid: str) -> CallSnapshot:
+        """The call as a request about it describes it now (one read)."""
         with self.env.database.session() as session:
             call, token = session.execute(select(Call, Account.auth_token).join(Account, Account.sid == Call.account_sid)
                                           .where(Call.sid == call_sid)).one()

@@ -9,8 +9,7 @@ import logging
 from urllib.parse import urljoin
 
 from cpaas.jobs.webhooks import enqueue
-from cpaas.models import Account, Call
-from cpaas.services.calls import voice_params
+from cpaas.models import Call
 from cpaas.services.webhooks import WebhookRequest
 from cpaas.voice.env import VoiceEnv
 from cpaas.voice.session import CallSession
@@ -42,17 +41,13 @@ class TwimlFlow:
                                {k: str(val) for k, val in params.items()}, purpose=purpose)
 
     def post_in_background(self, url: str | None, method: str, purpose: str, **params) -> None:
-        """A request whose reply the call does not wait for or use (partial speech results): a job."""
-        self.post_after_hangup(url, method, purpose, **params)
-
-    def post_after_hangup(self, url: str | None, method: str, purpose: str, **params) -> None:
-        """The caller is gone, but Twilio still requests this action (its reply is ignored): a job."""
-        with self.env.database.session() as session:
-            call = session.get(Call, self.call_sid)
-            request = WebhookRequest(url=self.request(url, method, purpose).url, method=method.upper(),
-                                     params={**voice_params(call), **{k: str(v) for k, v in params.items()}},
-                                     account_sid=call.account_sid, purpose=purpose, resource_sid=call.sid,
-                                     auth_token=session.get(Account, call.account_sid).auth_token)
+        """A request whose reply the call does not wait for or use, as a job: an action Twilio still
+        requests after the caller hung up, partial speech results."""
+        known = self.fetcher.snapshot(self.call_sid)
+        request = WebhookRequest(url=self.request(url, method, purpose).url, method=method.upper(),
+                                 params={**known.params, **{k: str(v) for k, v in params.items()}},
+                                 account_sid=known.account_sid, purpose=purpose, resource_sid=self.call_sid,
+                                 auth_token=known.auth_token)
         enqueue(self.env.redis, request, self.env.settings.webhook_retry_intervals, order_key=self.call_sid)
 
     # ---- live updates ------------------------------------------------------------------

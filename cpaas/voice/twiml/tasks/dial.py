@@ -85,7 +85,7 @@ def _after_caller_hung_up(flow, verb: v.Dial, legs: list[Leg], recording: "DialR
                   **recorded}
         if answered:
             params["DialCallSid"] = answered.sid
-    flow.post_after_hangup(verb.action, verb.method, "dial-action", **params)
+    flow.post_in_background(verb.action, verb.method, "dial-action", **params)
 
 
 def _create_legs(flow, verb: v.Dial) -> list[Leg]:

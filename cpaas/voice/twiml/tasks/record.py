@@ -32,7 +32,7 @@ def run(flow, verb: v.Record):
     except ChannelHangup:
         recording = _keep(flow, verb, sid, path, started)
         if recording is not None and verb.action:
-            flow.post_after_hangup(verb.action, verb.method, "record-action", RecordingUrl=recording["url"],
+            flow.post_in_background(verb.action, verb.method, "record-action", RecordingUrl=recording["url"],
                                    RecordingDuration=recording["duration"], RecordingSid=sid, Digits="hangup")
         raise
     recording = _keep(flow, verb, sid, path, started)
