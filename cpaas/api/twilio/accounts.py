@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from flask.views import MethodView
-from flask_smorest import Blueprint
+from cpaas.api.blueprint import Blueprint
 from marshmallow import fields, validate
 
 from cpaas.api.context import db_session

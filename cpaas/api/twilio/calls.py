@@ -7,7 +7,7 @@ from functools import lru_cache, partial
 
 import phonenumbers
 from flask.views import MethodView
-from flask_smorest import Blueprint
+from cpaas.api.blueprint import Blueprint
 from marshmallow import ValidationError, fields, validate
 from sqlalchemy import select
 

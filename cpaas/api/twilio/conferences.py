@@ -7,7 +7,7 @@ from functools import partial
 from xml.sax.saxutils import escape, quoteattr
 
 from flask.views import MethodView
-from flask_smorest import Blueprint
+from cpaas.api.blueprint import Blueprint
 from marshmallow import fields, validate
 from sqlalchemy import select
 

@@ -7,7 +7,7 @@ from datetime import date, datetime, time, timedelta, timezone
 
 from flask import current_app
 from flask.views import MethodView
-from flask_smorest import Blueprint
+from cpaas.api.blueprint import Blueprint
 from marshmallow import ValidationError, fields, validate
 
 from cpaas.api.context import db_session

@@ -6,7 +6,7 @@ from datetime import datetime, time, timedelta, timezone
 
 from flask import Response, current_app, redirect, request, send_file, stream_with_context
 from flask.views import MethodView
-from flask_smorest import Blueprint
+from cpaas.api.blueprint import Blueprint
 from marshmallow import ValidationError, fields, validate
 
 from cpaas.api.context import db_session, redis_client, settings
