@@ -2,8 +2,11 @@
 from __future__ import annotations
 
 import logging
+import re
+import sqlite3
 import threading
-from contextlib import contextmanager, nullcontext
+import time
+from contextlib import contextmanager
 from pathlib import Path
 
 from sqlalchemy import create_engine, event
@@ -21,19 +24,13 @@ class Database:
         if parsed.get_backend_name() == "sqlite":
             if parsed.database and parsed.database != ":memory:":
                 Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
-            # api, controller and worker share one file: wait for locks instead of failing at once.
-            kwargs["connect_args"] = {"timeout": 30, "check_same_thread": False}
+            kwargs["connect_args"] = {"timeout": LOCK_TIMEOUT, "check_same_thread": False}
         else:
             kwargs.update(pool_pre_ping=True, pool_size=10, max_overflow=20)
         self.engine = create_engine(url, echo=echo, **kwargs)
-        # SQLite: one unit of work at a time per process. Under gevent, a greenlet can hold SQLite's
-        # write lock while it waits on Redis or ESL; another greenlet that then writes spins in
-        # SQLite's busy handler, a C sleep that stops the whole hub, so the holder never resumes
-        # and both time out ("database is locked" after 30 s). Waiting here is cooperative instead.
-        # (threading.RLock is gevent's when the process is patched; reentrant for nested sessions.)
-        self._gate = threading.RLock() if parsed.get_backend_name() == "sqlite" else nullcontext()
         if parsed.get_backend_name() == "sqlite":
             event.listen(self.engine, "connect", _sqlite_pragmas)
+            SQLiteWriters(self.engine)
         self.sessionmaker = sessionmaker(self.engine, expire_on_commit=False)
         event.listen(self.sessionmaker, "after_commit", _run_on_commit)
         event.listen(self.sessionmaker, "after_rollback", _forget_on_commit)
@@ -41,19 +38,88 @@ class Database:
     @contextmanager
     def session(self):
         """A unit of work: commit on success, roll back on error."""
-        with self._gate:
-            session: Session = self.sessionmaker()
-            try:
-                yield session
-                session.commit()
-            except BaseException:
-                session.rollback()
-                raise
-            finally:
-                session.close()
+        session: Session = self.sessionmaker()
+        try:
+            yield session
+            session.commit()
+        except BaseException:
+            session.rollback()
+            raise
+        finally:
+            session.close()
 
     def dispose(self) -> None:
         self.engine.dispose()
+
+
+LOCK_TIMEOUT = 30  # seconds a write waits for another's: api, controller and worker share one SQLite file
+
+
+class SQLiteWriters:
+    """SQLite writers wait for each other without stopping the process.
+
+    SQLite allows one writer at a time, and a connection that finds the file locked waits in SQLite's
+    busy handler: a C sleep that, under gevent, stops every greenlet of the process. A greenlet that
+    holds the write lock while it waits on Redis or ESL (a status callback queued mid-transaction) then
+    never resumes, and both time out ("database is locked" after 30 s); a lock held by another process
+    (api, controller, worker share the file) stalls every call or request of this one for a few ms.
+
+    So a transaction's first write takes a per-process gate (cooperative: gevent's lock when patched),
+    then begins IMMEDIATE, polling with gevent-friendly sleeps while another process holds the lock.
+    Reads never wait: WAL readers see the last commit. The gate is held until commit or rollback."""
+
+    _WRITE = re.compile(r"\s*(INSERT|UPDATE|DELETE|REPLACE)\b", re.I)
+    _HOLDS = "cpaas.holds_write_gate"
+
+    def __init__(self, engine):
+        self.gate = threading.RLock()
+        event.listen(engine, "before_cursor_execute", self._before_execute)
+        # Both fire just before the DBAPI commit/rollback; a gevent lock wakes its next waiter only once
+        # this greenlet yields, which the C commit that follows does not do.
+        event.listen(engine, "commit", self._release)
+        event.listen(engine, "rollback", self._release)
+        event.listen(engine, "checkin", self._released_on_checkin)
+
+    def _before_execute(self, conn, _cursor, statement, *_args):
+        if conn.info.get(self._HOLDS) or not self._WRITE.match(statement):
+            return
+        dbapi_connection = conn.connection.dbapi_connection
+        if dbapi_connection.in_transaction:  # begun by hand (a test's raw SQL): nothing to take
+            return
+        self.gate.acquire()
+        conn.info[self._HOLDS] = True
+        try:
+            _begin_immediate(dbapi_connection)
+        except BaseException:
+            self._release(conn)
+            raise
+
+    def _release(self, conn):
+        if conn.info.pop(self._HOLDS, False):
+            self.gate.release()
+
+    def _released_on_checkin(self, _dbapi_connection, record):
+        if record.info.pop(self._HOLDS, False):  # an invalidated connection never committed or rolled back
+            self.gate.release()
+
+
+def _begin_immediate(dbapi_connection: sqlite3.Connection) -> None:
+    """BEGIN IMMEDIATE (take the write lock now), sleeping between tries so other greenlets run."""
+    deadline = time.monotonic() + LOCK_TIMEOUT
+    delay = 0.0005
+    dbapi_connection.execute("PRAGMA busy_timeout = 0")
+    try:
+        while True:
+            try:
+                dbapi_connection.execute("BEGIN IMMEDIATE")
+                return
+            except sqlite3.OperationalError as exc:
+                if exc.sqlite_errorname != "SQLITE_BUSY" or time.monotonic() > deadline:
+                    raise
+            time.sleep(delay)
+            delay = min(delay * 2, 0.01)
+    finally:
+        dbapi_connection.execute(f"PRAGMA busy_timeout = {LOCK_TIMEOUT * 1000}")
 
 
 def on_commit(session: Session, action) -> None:
