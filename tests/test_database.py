@@ -84,3 +84,23 @@ def test_a_write_lock_held_by_another_process_does_not_stop_this_one(tmp_path):
     # SQLite's own busy handler would have slept in C, stopping the ticker for the whole wait.
     assert float(waited) >= 0.4 and int(count) == 1
     assert float(longest_gap) < 0.1
+
+
+def test_insert_row_writes_the_instance_with_its_column_defaults(tmp_path):
+    from cpaas.models import Call, Database, insert_row
+    from cpaas.models.migrate import upgrade
+
+    url = f"sqlite:///{tmp_path}/db.sqlite"
+    upgrade(url)
+    database = Database(url)
+    call = Call(direction="outbound-api", to="+15551230001", from_="+15551230002", url="http://127.0.0.1:9/")
+    with database.session() as session:
+        insert_row(session, call)
+    # The defaults were filled in on the instance, which therefore answers as the row does.
+    assert call.sid.startswith("CA") and call.status == "queued" and call.method == "POST"
+    assert call.callback_sequence == 0 and call.date_created.tzinfo is not None
+    with database.session() as session:
+        stored = session.get(Call, call.sid)
+        assert (stored.to, stored.from_, stored.status, stored.date_created, stored.timeout) == \
+            (call.to, call.from_, call.status, call.date_created, call.timeout)
+    database.dispose()

@@ -7,9 +7,10 @@ import sqlite3
 import threading
 import time
 from contextlib import contextmanager
+from functools import lru_cache
 from pathlib import Path
 
-from sqlalchemy import create_engine, event
+from sqlalchemy import create_engine, event, insert, inspect
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -120,6 +121,29 @@ def _begin_immediate(dbapi_connection: sqlite3.Connection) -> None:
             delay = min(delay * 2, 0.01)
     finally:
         dbapi_connection.execute(f"PRAGMA busy_timeout = {LOCK_TIMEOUT * 1000}")
+
+
+def insert_row(session: Session, instance) -> None:
+    """INSERT a new model instance's row in `session`'s transaction, without the unit of work.
+
+    For hot paths that create a row and never change it in the same transaction (a call the API
+    queues): a flush costs about twice the INSERT itself. Column defaults are filled in on
+    `instance`, which stays out of the session and keeps every value it was written with."""
+    mapper = inspect(type(instance))
+    row = {}
+    for attribute in mapper.column_attrs:
+        column = attribute.columns[0]
+        value = getattr(instance, attribute.key)
+        if value is None and column.default is not None:
+            value = column.default.arg(None) if column.default.is_callable else column.default.arg
+            setattr(instance, attribute.key, value)
+        row[column.key] = value
+    session.execute(_insert(mapper.local_table), row)
+
+
+@lru_cache(maxsize=None)
+def _insert(table):
+    return insert(table)
 
 
 def on_commit(session: Session, action) -> None:

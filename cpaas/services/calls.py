@@ -14,7 +14,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from cpaas.jobs.webhooks import enqueue
-from cpaas.models import Account, Call, PhoneNumber, on_commit, status_for_hangup, utcnow
+from cpaas.models import Account, Call, PhoneNumber, insert_row, on_commit, status_for_hangup, utcnow
 from cpaas.services.call_queue import enqueue_call, send_command, withdraw_call
 from cpaas.services.errors import InvalidParameter
 from cpaas.services.phone_numbers import to_e164
@@ -186,7 +186,7 @@ def create_call(session: Session, redis_client: redis.Redis, router, account: Ac
                 status_callback_events=events or "completed", timeout=request.timeout, time_limit=request.time_limit,
                 send_digits=request.send_digits, record=request.record, caller_id=request.caller_id,
                 recording_status_callback=request.recording_status_callback, phone_number_sid=owned)
-    session.add(call)
+    insert_row(session, call)
     session.commit()  # the dispatcher may dial it at once: the row must be visible first
     enqueue_call(redis_client, account.sid, call.sid)
     log.info("%s queued: %s -> %s via %s", call.sid, from_, to, route.endpoint)
