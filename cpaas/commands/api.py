@@ -16,7 +16,10 @@ class ApiServer(BaseApplication):
         self.cfg.set("bind", f"{self.settings.api_host}:{self.settings.api_port}")
         self.cfg.set("workers", self.workers)
         self.cfg.set("worker_class", "gevent")
-        self.cfg.set("accesslog", "-")
+        # An access line per request is INFO; at WARNING and above (what a busy install runs) it is
+        # skipped, as every other INFO line is, rather than formatted and written for every request.
+        if self.settings.log_level in ("DEBUG", "INFO"):
+            self.cfg.set("accesslog", "-")
         self.cfg.set("loglevel", self.settings.log_level.lower())
         self.cfg.set("graceful_timeout", 10)
         self.cfg.set("control_socket_disable", True)  # several instances on one host would share ~/.gunicorn

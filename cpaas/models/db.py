@@ -16,6 +16,9 @@ from sqlalchemy.orm import Session, sessionmaker
 
 log = logging.getLogger("cpaas.db")
 
+SQLITE_POOL = 32  # connections kept open per process
+LOCK_TIMEOUT = 30  # seconds a write waits for another's: api, controller and worker share one SQLite file
+
 
 class Database:
     def __init__(self, url: str, echo: bool = False):
@@ -23,9 +26,13 @@ class Database:
         parsed = make_url(url)
         kwargs = {}
         if parsed.get_backend_name() == "sqlite":
+            kwargs["connect_args"] = {"timeout": LOCK_TIMEOUT, "check_same_thread": False}
             if parsed.database and parsed.database != ":memory:":
                 Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
-            kwargs["connect_args"] = {"timeout": LOCK_TIMEOUT, "check_same_thread": False}
+                # One connection per greenlet inside a unit of work, and a gevent API worker serves
+                # dozens of requests at once. Beyond the pool, connections are opened and closed per
+                # request, and opening one (with its pragmas) cost a third of a Calls.create.
+                kwargs.update(pool_size=SQLITE_POOL, max_overflow=2 * SQLITE_POOL)
         else:
             kwargs.update(pool_pre_ping=True, pool_size=10, max_overflow=20)
         self.engine = create_engine(url, echo=echo, **kwargs)
@@ -51,9 +58,6 @@ class Database:
 
     def dispose(self) -> None:
         self.engine.dispose()
-
-
-LOCK_TIMEOUT = 30  # seconds a write waits for another's: api, controller and worker share one SQLite file
 
 
 class SQLiteWriters:

@@ -46,6 +46,7 @@ def test_run_serves_the_api_and_stops_cleanly_on_ctrl_c(tmp_path):
         children = [int(pid) for pid in re.findall(r"started \(pid=(\d+)\)", output)]
         names = set(re.findall(r"\| (\w+) started \(pid=", output))
         assert {"redis", "api", "worker", "sandbox"} <= names, output[-3000:]
+        assert f'"GET /2010-04-01/Accounts/{sid}.json HTTP/1.1" 200' in output  # the access log, at INFO
         assert "stopped (rc=" not in output and "SIGTERM" not in output, output[-3000:]  # nothing died early
     finally:
         proc.send_signal(signal.SIGINT)
