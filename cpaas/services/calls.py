@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 import redis
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 
 from cpaas.jobs.webhooks import enqueue
@@ -158,6 +158,11 @@ class NewCall:
     caller_id: str | None = None
 
 
+# Built once: building a statement costs more than SQLite takes to run it.
+_OWNED_NUMBER = select(PhoneNumber.sid).where(PhoneNumber.account_sid == bindparam("account_sid"),
+                                              PhoneNumber.phone_number == bindparam("number"))
+
+
 def create_call(session: Session, redis_client: redis.Redis, router, account: Account, request: NewCall) -> Call:
     """Validate, write the row `queued`, and queue it for a controller to dial."""
     if not request.to:
@@ -173,8 +178,7 @@ def create_call(session: Session, redis_client: redis.Redis, router, account: Ac
     except InvalidParameter:
         raise InvalidParameter(f"The 'From' phone number {request.from_} is not a valid phone number.",
                                reason="invalid_from", field="From") from None
-    owned = session.scalar(select(PhoneNumber.sid).where(PhoneNumber.account_sid == account.sid,
-                                                         PhoneNumber.phone_number == from_))
+    owned = session.scalar(_OWNED_NUMBER, {"account_sid": account.sid, "number": from_})
     if owned is None:
         raise InvalidParameter(f"The source phone number provided, {from_}, is not yet verified for your account.",
                                reason="from_not_owned", field="From")

@@ -4,7 +4,7 @@ from __future__ import annotations
 from functools import lru_cache
 
 import phonenumbers
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 
 from cpaas.models import Account, PhoneNumber, utcnow
@@ -71,10 +71,14 @@ def number_for_inbound(session: Session, e164: str) -> PhoneNumber | None:
     return inbound_number(session, e164)[0]
 
 
+# Built once (every inbound call asks): building a statement costs more than SQLite takes to run it.
+_INBOUND_NUMBER = (select(PhoneNumber, Account.auth_token).join(Account, Account.sid == PhoneNumber.account_sid)
+                   .where(PhoneNumber.phone_number == bindparam("number")))
+
+
 def inbound_number(session: Session, e164: str) -> tuple[PhoneNumber | None, str | None]:
     """(the number a call to `e164` belongs to, its account's auth token), in one query."""
-    row = session.execute(select(PhoneNumber, Account.auth_token).join(Account, Account.sid == PhoneNumber.account_sid)
-                          .where(PhoneNumber.phone_number == e164)).first()
+    row = session.execute(_INBOUND_NUMBER, {"number": e164}).first()
     return (row[0], row[1]) if row else (None, None)
 
 
