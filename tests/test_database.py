@@ -1,6 +1,7 @@
-"""SQLite writers under gevent: one greenlet waiting on the network inside a unit of work must not
-lock every other greenlet out (the controller runs hundreds of them in one process), and a write
-lock held by another process (api, controller and worker share the file) must not stop this one."""
+"""SQLite under gevent: one greenlet waiting on the network inside a unit of work must not lock
+every other greenlet out (the controller runs hundreds of them in one process), a write lock held
+by another process (api, controller and worker share the file) must not stop this one, and no
+commit stops the process to checkpoint the WAL."""
 import subprocess
 import sys
 import textwrap
@@ -104,3 +105,40 @@ def test_insert_row_writes_the_instance_with_its_column_defaults(tmp_path):
         assert (stored.to, stored.from_, stored.status, stored.date_created, stored.timeout) == \
             (call.to, call.from_, call.status, call.date_created, call.timeout)
     database.dispose()
+
+
+def test_the_wal_is_checkpointed_by_a_thread_of_its_own_not_inside_commits(tmp_path):
+    autocheckpoint, left_after_wait, restarted_at, threads_after = _run("""
+        from sqlalchemy import text
+        from cpaas.models import sqlite as sqlite_setup
+
+        with database.session() as session:
+            autocheckpoint = session.execute(text("PRAGMA wal_autocheckpoint")).scalar()
+            session.execute(text("CREATE TABLE filler (id INTEGER PRIMARY KEY, data TEXT)"))
+        for _ in range(sqlite_setup.RESTART_FRAMES + 200):  # a commit per page at least
+            with database.session() as session:
+                session.execute(text("INSERT INTO filler (data) VALUES (:data)"), {"data": "x" * 3000})
+
+        def wal_state():  # (frames in the WAL, frames not yet copied to the database file)
+            probe = sqlite3.connect(sys.argv[1])
+            busy, frames, copied = probe.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchone()
+            probe.close()
+            return frames, frames - copied
+
+        time.sleep(3 * sqlite_setup.CHECKPOINT_INTERVAL)  # the thread runs while the hub sleeps
+        with database.session() as session:  # the first write after a restart starts the WAL over
+            session.execute(text("INSERT INTO filler (data) VALUES ('after')"))
+        frames_now, _ = wal_state()
+        time.sleep(3 * sqlite_setup.CHECKPOINT_INTERVAL)
+        _, left = wal_state()
+        before = len(sys._current_frames())  # OS threads: the checkpointer is not a greenlet
+        database.dispose()
+        time.sleep(2 * sqlite_setup.CHECKPOINT_INTERVAL)
+        print(autocheckpoint, left, frames_now, before - len(sys._current_frames()))
+    """, tmp_path)
+    # Commits never checkpoint (SQLite's would fsync inside one, stopping every greenlet for tens
+    # of ms); the thread copied everything, restarted the long WAL, and stopped with the Database.
+    assert int(autocheckpoint) == 0
+    assert int(left_after_wait) == 0
+    assert int(restarted_at) < 100  # not RESTART_FRAMES + 200: the WAL started over
+    assert int(threads_after) == 1
