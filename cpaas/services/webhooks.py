@@ -12,7 +12,7 @@ from urllib.parse import parse_qsl, urlencode, urljoin, urlsplit, urlunsplit
 
 import urllib3
 
-from cpaas.models import WebhookAttempt
+from cpaas.models import WebhookAttempt, insert_row
 
 log = logging.getLogger("cpaas.webhooks")
 USER_AGENT = "cpaas-webhooks/1.0 (TwilioProxy-compatible)"
@@ -129,7 +129,8 @@ def _request(pool: urllib3.PoolManager, method: str, url: str, headers: dict, bo
 
 
 def record_attempt(session, request: WebhookRequest, response: WebhookResponse, attempt: int) -> None:
-    session.add(WebhookAttempt(account_sid=request.account_sid, resource_sid=request.resource_sid,
+    # Never changed once written, and the controller writes two per call: no unit of work needed.
+    insert_row(session, WebhookAttempt(account_sid=request.account_sid, resource_sid=request.resource_sid,
                                purpose=request.purpose, url=request.url[:1024], method=request.method.upper(),
                                attempt=attempt, response_status=response.status,
                                error=(response.error or None) and response.error[:512],

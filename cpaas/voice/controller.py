@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 
-from cpaas.models import Call, utcnow
+from cpaas.models import Call, insert_row, utcnow
 from cpaas.services import call_recordings
 from cpaas.services.calls import voice_params
 from cpaas.services.phone_numbers import inbound_number
@@ -120,13 +120,13 @@ class Controller:
                 call.fallback_url, call.fallback_method = number.voice_fallback_url, number.voice_fallback_method
                 call.status_callback, call.status_callback_method = number.status_callback, \
                     number.status_callback_method
-            session.add(call)
-            session.flush()
-            call_sid = call.sid
             if number is None or not number.voice_url:
                 why = "is not a number of any account" if number is None else "has no VoiceUrl"
-                log.warning("%s: inbound call from %s to %s rejected: %s %s", call_sid, from_, to, to, why)
                 call.error_message = f"{to} {why}"
+            insert_row(session, call)  # a row per call set-up: the unit of work would double its cost
+            call_sid = call.sid
+            if call.error_message:
+                log.warning("%s: inbound call from %s to %s rejected: %s", call_sid, from_, to, call.error_message)
             else:
                 # The first fetch need not read back the row written here.
                 known = CallSnapshot(voice_params(call), call.account_sid, auth_token)

@@ -6,7 +6,7 @@ import logging
 from datetime import datetime, timezone
 
 import gevent
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 
 from cpaas.config import FreeSwitchNode
 from cpaas.models import Call, Conference, Participant
@@ -32,14 +32,21 @@ _STATUS = {"CHANNEL_CREATE": "initiated", "CHANNEL_PROGRESS": "ringing", "CHANNE
            "CHANNEL_ANSWER": "in-progress"}
 
 
-#: Channel events applied in one write at most (one IN (...) list of calls).
-MAX_EVENTS_PER_WRITE = 400
+#: Channel events applied in one write at most: a write cannot be split across transactions, and
+#: the hub is held while it runs (about 0.1 ms an event).
+MAX_EVENTS_PER_WRITE = 16
+
+
+# Built once: an IN over a new set of keys would otherwise be built and its cache key computed per write.
+_CALLS_BY = {column.key: select(Call).where(column.in_(bindparam("keys", expanding=True)))
+             for column in (Call.sid, Call.channel_uuid)}
 
 
 def _calls(session, column, keys: set[str]) -> dict[str, Call]:
     if not keys:
         return {}
-    return {getattr(call, column.key): call for call in session.scalars(select(Call).where(column.in_(keys)))}
+    return {getattr(call, column.key): call
+            for call in session.scalars(_CALLS_BY[column.key], {"keys": list(keys)})}
 
 
 def event_time(event: Event) -> datetime:
