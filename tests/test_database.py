@@ -108,6 +108,8 @@ def test_insert_row_writes_the_instance_with_its_column_defaults(tmp_path):
 
 
 def test_the_wal_is_checkpointed_by_a_thread_of_its_own_not_inside_commits(tmp_path):
+    tmp_path = tmp_path / "data dir #1 50%"  # the thread opens the file by URI: nothing may be misread
+    tmp_path.mkdir()
     autocheckpoint, left_after_wait, restarted_at, threads_after = _run("""
         from sqlalchemy import text
         from cpaas.models import sqlite as sqlite_setup

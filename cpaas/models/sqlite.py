@@ -11,6 +11,7 @@ import re
 import sqlite3
 import threading
 import time
+from urllib.request import pathname2url
 
 from gevent import monkey
 from sqlalchemy import event
@@ -145,7 +146,7 @@ class WalCheckpointer:
 
     def _connect(self) -> sqlite3.Connection | None:
         try:  # mode=rw: a database not made yet (or deleted) is not created here
-            return sqlite3.connect(f"file:{self.path}?mode=rw", uri=True, timeout=RESTART_WAIT,
+            return sqlite3.connect(f"file:{pathname2url(self.path)}?mode=rw", uri=True, timeout=RESTART_WAIT,
                                    isolation_level=None)
         except sqlite3.Error:
             return None
