@@ -20,25 +20,23 @@ class Database:
     def __init__(self, url: str, echo: bool = False):
         self.url = url
         parsed = make_url(url)
+        is_sqlite = parsed.get_backend_name() == "sqlite"
+        sqlite_file = parsed.database if is_sqlite and parsed.database not in (None, "", ":memory:") else None
         kwargs = {}
-        sqlite_file = None
-        if parsed.get_backend_name() == "sqlite":
+        if is_sqlite:
             kwargs["connect_args"] = {"timeout": sqlite.LOCK_TIMEOUT, "check_same_thread": False}
-            if parsed.database and parsed.database != ":memory:":
-                sqlite_file = parsed.database
-                Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
-                # One connection per greenlet inside a unit of work, and a gevent API worker serves
-                # dozens of requests at once. Beyond the pool, connections are opened and closed per
-                # request, and opening one (with its pragmas) cost a third of a Calls.create.
-                kwargs.update(pool_size=sqlite.SQLITE_POOL, max_overflow=2 * sqlite.SQLITE_POOL)
-        else:
+        if sqlite_file:
+            Path(sqlite_file).parent.mkdir(parents=True, exist_ok=True)
+            # One connection per greenlet inside a unit of work, and a gevent API worker serves
+            # dozens of requests at once. Beyond the pool, connections are opened and closed per
+            # request, and opening one (with its pragmas) cost a third of a Calls.create.
+            kwargs.update(pool_size=sqlite.SQLITE_POOL, max_overflow=2 * sqlite.SQLITE_POOL)
+        elif not is_sqlite:
             kwargs.update(pool_pre_ping=True, pool_size=10, max_overflow=20)
         self.engine = create_engine(url, echo=echo, **kwargs)
-        self._checkpointer = None
-        if parsed.get_backend_name() == "sqlite":
-            self._checkpointer = sqlite.configure(self.engine, sqlite_file)
-            if self._checkpointer is not None:  # its thread outlives a Database nobody disposed of
-                weakref.finalize(self, self._checkpointer.stop)
+        self._checkpointer = sqlite.configure(self.engine, sqlite_file) if is_sqlite else None
+        if self._checkpointer is not None:  # its thread outlives a Database nobody disposed of
+            weakref.finalize(self, self._checkpointer.stop)
         self.sessionmaker = sessionmaker(self.engine, expire_on_commit=False)
         event.listen(self.sessionmaker, "after_commit", _run_on_commit)
         event.listen(self.sessionmaker, "after_rollback", _forget_on_commit)

@@ -2,9 +2,9 @@
 from __future__ import annotations
 
 from flask.views import MethodView
-from cpaas.api.blueprint import Blueprint
 from marshmallow import fields, validate
 
+from cpaas.api.blueprint import Blueprint
 from cpaas.api.context import db_session
 from cpaas.api.twilio.auth import account_in_path, principal
 from cpaas.api.twilio.errors import translated

@@ -7,10 +7,10 @@ from functools import lru_cache, partial
 
 import phonenumbers
 from flask.views import MethodView
-from cpaas.api.blueprint import Blueprint
 from marshmallow import ValidationError, fields, validate
 from sqlalchemy import select
 
+from cpaas.api.blueprint import Blueprint
 from cpaas.api.context import call_events, db_session, redis_client, router
 from cpaas.api.twilio.auth import account_in_path
 from cpaas.api.twilio.errors import TwilioError, translated

@@ -7,10 +7,10 @@ from functools import partial
 from xml.sax.saxutils import escape, quoteattr
 
 from flask.views import MethodView
-from cpaas.api.blueprint import Blueprint
 from marshmallow import fields, validate
 from sqlalchemy import select
 
+from cpaas.api.blueprint import Blueprint
 from cpaas.api.context import db_session, redis_client, router
 from cpaas.api.twilio.auth import account_in_path
 from cpaas.api.twilio.calls import _CODES as CALL_CODES

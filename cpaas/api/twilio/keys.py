@@ -2,10 +2,10 @@
 from __future__ import annotations
 
 from flask.views import MethodView
-from cpaas.api.blueprint import Blueprint
 from marshmallow import fields, validate
 from sqlalchemy import select
 
+from cpaas.api.blueprint import Blueprint
 from cpaas.api.context import db_session
 from cpaas.api.twilio.auth import account_in_path
 from cpaas.api.twilio.errors import TwilioError

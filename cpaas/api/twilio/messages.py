@@ -7,9 +7,9 @@ from datetime import date, datetime, time, timedelta, timezone
 
 from flask import current_app
 from flask.views import MethodView
-from cpaas.api.blueprint import Blueprint
 from marshmallow import ValidationError, fields, validate
 
+from cpaas.api.blueprint import Blueprint
 from cpaas.api.context import db_session
 from cpaas.api.twilio.auth import account_in_path
 from cpaas.api.twilio.errors import TwilioError, translated

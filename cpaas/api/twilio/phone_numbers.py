@@ -4,9 +4,9 @@ from __future__ import annotations
 from functools import partial
 
 from flask.views import MethodView
-from cpaas.api.blueprint import Blueprint
 from marshmallow import fields, validate
 
+from cpaas.api.blueprint import Blueprint
 from cpaas.api.context import db_session
 from cpaas.api.twilio.auth import account_in_path
 from cpaas.api.twilio.errors import translated

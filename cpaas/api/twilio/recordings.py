@@ -6,9 +6,9 @@ from datetime import datetime, time, timedelta, timezone
 
 from flask import Response, current_app, redirect, request, send_file, stream_with_context
 from flask.views import MethodView
-from cpaas.api.blueprint import Blueprint
 from marshmallow import ValidationError, fields, validate
 
+from cpaas.api.blueprint import Blueprint
 from cpaas.api.context import db_session, redis_client, settings
 from cpaas.api.twilio.auth import account_in_path
 from cpaas.api.twilio.errors import TwilioError, translated
