@@ -2,11 +2,10 @@
 from __future__ import annotations
 
 import hashlib
-import hmac
 import secrets
 
 from sqlalchemy import ForeignKey, String
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.orm import Mapped, mapped_column
 
 from cpaas.models.base import Base, Timestamps, sid_column
 
@@ -32,20 +31,9 @@ class Account(Timestamps, Base):
     auth_token: Mapped[str] = mapped_column(String(32), default=new_auth_token)
     owner_account_sid: Mapped[str | None] = mapped_column(ForeignKey("accounts.sid"), index=True)
 
-    # Loaded when used: most accounts have no owner, and every request authenticates one.
-    owner: Mapped["Account | None"] = relationship(remote_side="Account.sid")
-
     @property
     def is_subaccount(self) -> bool:
         return self.owner_account_sid is not None
-
-    @property
-    def can_authenticate(self) -> bool:
-        """A suspended or closed account, or one whose owner is, cannot use the API."""
-        return self.status == "active" and (self.owner is None or self.owner.status == "active")
-
-    def token_matches(self, token: str) -> bool:
-        return hmac.compare_digest(self.auth_token.encode(), token.encode())
 
 
 class ApiKey(Timestamps, Base):
@@ -57,8 +45,3 @@ class ApiKey(Timestamps, Base):
     account_sid: Mapped[str] = mapped_column(ForeignKey("accounts.sid"), index=True)
     friendly_name: Mapped[str] = mapped_column(String(64), default="")
     secret_hash: Mapped[str] = mapped_column(String(64))
-
-    account: Mapped[Account] = relationship(lazy="joined")
-
-    def secret_matches(self, secret: str) -> bool:
-        return hmac.compare_digest(self.secret_hash, hash_secret(secret))

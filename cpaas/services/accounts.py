@@ -1,11 +1,12 @@
 """Accounts and credentials: create, authenticate, scope what a caller may see, update."""
 from __future__ import annotations
 
+import hmac
 import secrets
 from dataclasses import dataclass
 
-from sqlalchemy import or_, select
-from sqlalchemy.orm import Session
+from sqlalchemy import bindparam, or_, select
+from sqlalchemy.orm import Session, aliased
 
 from cpaas.models import ACCOUNT_STATUSES, Account, ApiKey, hash_secret, is_sid, utcnow
 from cpaas.services.errors import Forbidden, InvalidParameter, NotFound
@@ -15,12 +16,8 @@ from cpaas.services.errors import Forbidden, InvalidParameter, NotFound
 class Principal:
     """Who is calling: the account acted for, and the API key used (if any)."""
 
-    account: Account
+    account_sid: str
     api_key_sid: str | None = None
-
-    @property
-    def account_sid(self) -> str:
-        return self.account.sid
 
 
 def create_account(session: Session, friendly_name: str, owner: Account | None = None) -> Account:
@@ -33,27 +30,51 @@ def create_account(session: Session, friendly_name: str, owner: Account | None =
     return account
 
 
+_owner = aliased(Account)
+# Every request authenticates, so credentials are read as one Core row (account or key, its
+# account's status and its owner's): loading ORM objects cost more than the rest of the check.
+_ACCOUNT_CREDENTIAL = (
+    select(Account.sid, Account.auth_token.label("secret"), Account.status, _owner.status.label("owner_status"))
+    .outerjoin(_owner, _owner.sid == Account.owner_account_sid)
+    .where(Account.sid == bindparam("sid")))
+_KEY_CREDENTIAL = (
+    select(Account.sid, ApiKey.secret_hash.label("secret"), Account.status, _owner.status.label("owner_status"))
+    .join(Account, Account.sid == ApiKey.account_sid)
+    .outerjoin(_owner, _owner.sid == Account.owner_account_sid)
+    .where(ApiKey.sid == bindparam("sid")))
+_OWNER_OF = select(Account.owner_account_sid).where(Account.sid == bindparam("sid"))
+
+
 def authenticate(session: Session, username: str, password: str) -> Principal | None:
-    """Account SID + auth token, or API key SID + secret; None when wrong or not allowed."""
+    """Account SID + auth token, or API key SID + secret; None when wrong or not allowed.
+
+    A suspended or closed account, or one whose owner is, cannot use the API.
+    """
     if is_sid(username, "AC"):
-        account = session.get(Account, username)
-        if account and account.token_matches(password) and account.can_authenticate:
-            return Principal(account)
+        statement, presented, api_key_sid = _ACCOUNT_CREDENTIAL, password, None
     elif is_sid(username, "SK"):
-        key = session.get(ApiKey, username)
-        if key and key.secret_matches(password) and key.account.can_authenticate:
-            return Principal(key.account, api_key_sid=key.sid)
-    return None
+        statement, presented, api_key_sid = _KEY_CREDENTIAL, hash_secret(password), username
+    else:
+        return None
+    row = session.connection().execute(statement, {"sid": username}).first()
+    if (row is None or not hmac.compare_digest(row.secret.encode(), presented.encode())
+            or row.status != "active" or row.owner_status not in (None, "active")):
+        return None
+    return Principal(row.sid, api_key_sid)
+
+
+def visible_account_sid(session: Session, principal: Principal, sid: str) -> str:
+    """`sid` if the caller may act on that account (itself or its subaccount); NotFound otherwise."""
+    if sid == principal.account_sid:
+        return sid
+    if not is_sid(sid, "AC") or session.scalar(_OWNER_OF, {"sid": sid}) != principal.account_sid:
+        raise NotFound(f"Account {sid} was not found")
+    return sid
 
 
 def visible_account(session: Session, principal: Principal, sid: str) -> Account:
-    """The account `sid` if the caller may act on it (itself or its subaccount); NotFound otherwise."""
-    if sid == principal.account_sid:
-        return principal.account
-    account = session.get(Account, sid) if is_sid(sid, "AC") else None
-    if account is None or account.owner_account_sid != principal.account_sid:
-        raise NotFound(f"Account {sid} was not found")
-    return account
+    """The account `sid` as a row to read or change, if the caller may act on it."""
+    return session.get(Account, visible_account_sid(session, principal, sid))
 
 
 def visible_accounts_query(principal: Principal, friendly_name: str | None = None, status: str | None = None):

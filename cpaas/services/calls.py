@@ -163,7 +163,7 @@ _OWNED_NUMBER = select(PhoneNumber.sid).where(PhoneNumber.account_sid == bindpar
                                               PhoneNumber.phone_number == bindparam("number"))
 
 
-def create_call(session: Session, redis_client: redis.Redis, router, account: Account, request: NewCall) -> Call:
+def create_call(session: Session, redis_client: redis.Redis, router, account_sid: str, request: NewCall) -> Call:
     """Validate, write the row `queued`, and queue it for a controller to dial."""
     if not request.to:
         raise InvalidParameter("A 'To' phone number is required.", reason="to_required", field="To")
@@ -178,12 +178,12 @@ def create_call(session: Session, redis_client: redis.Redis, router, account: Ac
     except InvalidParameter:
         raise InvalidParameter(f"The 'From' phone number {request.from_} is not a valid phone number.",
                                reason="invalid_from", field="From") from None
-    owned = session.scalar(_OWNED_NUMBER, {"account_sid": account.sid, "number": from_})
+    owned = session.scalar(_OWNED_NUMBER, {"account_sid": account_sid, "number": from_})
     if owned is None:
         raise InvalidParameter(f"The source phone number provided, {from_}, is not yet verified for your account.",
                                reason="from_not_owned", field="From")
     events = " ".join(e for e in request.status_callback_events if e in CALLBACK_EVENT.values() or e == "completed")
-    call = Call(account_sid=account.sid, direction="outbound-api", to=to, from_=from_, status="queued",
+    call = Call(account_sid=account_sid, direction="outbound-api", to=to, from_=from_, status="queued",
                 url=request.url, twiml=request.twiml, method=request.method.upper(),
                 fallback_url=request.fallback_url, fallback_method=request.fallback_method.upper(),
                 status_callback=request.status_callback, status_callback_method=request.status_callback_method.upper(),
@@ -192,7 +192,7 @@ def create_call(session: Session, redis_client: redis.Redis, router, account: Ac
                 recording_status_callback=request.recording_status_callback, phone_number_sid=owned)
     insert_row(session, call)
     session.commit()  # the dispatcher may dial it at once: the row must be visible first
-    enqueue_call(redis_client, account.sid, call.sid)
+    enqueue_call(redis_client, account_sid, call.sid)
     log.info("%s queued: %s -> %s via %s", call.sid, from_, to, route.endpoint)
     return call
 

@@ -146,3 +146,27 @@ def test_unexpected_failure_is_a_twilio_500(app, account):
     response = app.test_client().get("/2010-04-01/Explode.json")
     assert response.status_code == 500
     assert response.get_json()["code"] == 20500 and "disk on fire" not in response.get_data(as_text=True)
+
+
+def test_while_a_parent_account_is_suspended_its_subaccounts_and_their_keys_are_refused(server, client, account,
+                                                                                         database):
+    from cpaas.models import Account
+
+    sub = client.api.v2010.accounts.create(friendly_name="Branch")
+    key = twilio_client(server, sub.sid, sub.auth_token).api.v2010.accounts(sub.sid).new_keys.create()
+    by_token = twilio_client(server, sub.sid, sub.auth_token)
+    by_key = twilio_client(server, key.sid, key.secret, account_sid=sub.sid)
+    assert by_key.api.v2010.accounts(sub.sid).fetch().status == "active"
+
+    def parent_status(status):  # an operator's change: an account cannot change its own status
+        with database.session() as session:
+            session.get(Account, account.sid).status = status
+
+    parent_status("suspended")
+    for sdk in (by_token, by_key):
+        with pytest.raises(TwilioRestException) as excinfo:
+            sdk.api.v2010.accounts(sub.sid).fetch()
+        assert excinfo.value.status == 401 and excinfo.value.code == 20003
+    parent_status("active")
+    assert by_token.api.v2010.accounts(sub.sid).fetch().status == "active"
+    assert by_key.api.v2010.accounts(sub.sid).fetch().status == "active"

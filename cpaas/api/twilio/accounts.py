@@ -67,7 +67,7 @@ class Accounts(MethodView):
     def post(self, params):
         """Create a subaccount"""
         return translated(lambda: service.create_account(db_session(), params["friendly_name"],
-                                                         owner=principal().account))
+                                                         owner=account_in_path(principal().account_sid)))
 
 
 @blp.route("/Accounts/<string:account_sid>.json")

@@ -5,7 +5,7 @@ from flask import current_app, g, request
 
 from cpaas.api.context import db_session, rate_limiter
 from cpaas.api.twilio.errors import TwilioError, from_domain
-from cpaas.services.accounts import Principal, authenticate, visible_account
+from cpaas.services.accounts import Principal, authenticate, visible_account, visible_account_sid
 from cpaas.services.errors import DomainError
 
 
@@ -34,8 +34,19 @@ def principal() -> Principal:
     return g.principal
 
 
+def authorize_account(account_sid: str) -> None:
+    """A Twilio 404 unless the caller may act on the account in the URL.
+
+    Most resources need only its SID, and checking the caller's own costs no query.
+    """
+    try:
+        visible_account_sid(db_session(), g.principal, account_sid)
+    except DomainError as exc:
+        raise from_domain(exc) from None
+
+
 def account_in_path(account_sid: str):
-    """The account named in the URL, if the caller may act on it; a Twilio 404 otherwise."""
+    """The account named in the URL as a row, for the resources that read or change it."""
     try:
         return visible_account(db_session(), g.principal, account_sid)
     except DomainError as exc:

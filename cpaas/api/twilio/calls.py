@@ -12,7 +12,7 @@ from sqlalchemy import select
 
 from cpaas.api.blueprint import Blueprint
 from cpaas.api.context import call_events, db_session, redis_client, router
-from cpaas.api.twilio.auth import account_in_path
+from cpaas.api.twilio.auth import authorize_account
 from cpaas.api.twilio.errors import TwilioError, translated
 from cpaas.api.twilio.paging import PageParams, paginate
 from cpaas.api.twilio.schemas import (Rfc2822, TwilioBool, TwilioParams, TwilioResource, method_param,
@@ -155,9 +155,9 @@ def _time_filters(query, column, exact, before, after):
 
 
 def _call(account_sid: str, sid: str) -> Call:
-    account = account_in_path(account_sid)
+    authorize_account(account_sid)
     call = db_session().get(Call, sid)
-    if call is None or call.account_sid != account.sid:
+    if call is None or call.account_sid != account_sid:
         raise TwilioError(404, 20404, f"The requested resource /2010-04-01/Accounts/{account_sid}/Calls/{sid}.json"
                                       " was not found")
     return call
@@ -172,8 +172,8 @@ class Calls(MethodView):
     @blp.response(200, CallPageSchema)
     def get(self, params, account_sid):
         """List calls, newest first, with Twilio's filters"""
-        account = account_in_path(account_sid)
-        query = select(Call).where(Call.account_sid == account.sid)
+        authorize_account(account_sid)
+        query = select(Call).where(Call.account_sid == account_sid)
         for name, column in (("to", Call.to), ("from_", Call.from_), ("parent_call_sid", Call.parent_call_sid)):
             if params.get(name):
                 query = query.where(column == params[name])
@@ -190,9 +190,9 @@ class Calls(MethodView):
     @blp.response(201, CallSchema)
     def post(self, params, account_sid):
         """Make an outbound call: it is queued, then dialled within the account's limits"""
-        account = account_in_path(account_sid)
+        authorize_account(account_sid)
         request = service.NewCall(**params)
-        return _domain(lambda: service.create_call(db_session(), redis_client(), router(), account, request))
+        return _domain(lambda: service.create_call(db_session(), redis_client(), router(), account_sid, request))
 
 
 @blp.route("/Calls/<string:sid>.json")

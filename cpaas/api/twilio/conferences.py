@@ -12,7 +12,7 @@ from sqlalchemy import select
 
 from cpaas.api.blueprint import Blueprint
 from cpaas.api.context import db_session, redis_client, router
-from cpaas.api.twilio.auth import account_in_path
+from cpaas.api.twilio.auth import authorize_account
 from cpaas.api.twilio.calls import _CODES as CALL_CODES
 from cpaas.api.twilio.calls import TwilioDate, _time_filters
 from cpaas.api.twilio.errors import TwilioError, translated
@@ -115,9 +115,9 @@ class ParticipantCreateParams(TwilioParams):
 
 
 def _conference(account_sid: str, sid: str) -> Conference:
-    account = account_in_path(account_sid)
+    authorize_account(account_sid)
     conference = db_session().get(Conference, sid)
-    if conference is None or conference.account_sid != account.sid:
+    if conference is None or conference.account_sid != account_sid:
         raise TwilioError(404, 20404, f"The requested resource /2010-04-01/Accounts/{account_sid}/Conferences/{sid}"
                                       ".json was not found")
     return conference
@@ -140,8 +140,8 @@ class Conferences(MethodView):
     @blp.response(200, ConferencePageSchema)
     def get(self, params, account_sid):
         """List conferences, newest first"""
-        account = account_in_path(account_sid)
-        query = select(Conference).where(Conference.account_sid == account.sid)
+        authorize_account(account_sid)
+        query = select(Conference).where(Conference.account_sid == account_sid)
         if params.get("friendly_name") is not None:
             query = query.where(Conference.friendly_name == params["friendly_name"])
         if params.get("status"):
@@ -188,15 +188,15 @@ class Participants(MethodView):
     def post(self, params, account_sid, sid):
         """Dial a new participant into the conference"""
         conference = _conference(account_sid, sid)
-        account = account_in_path(account_sid)
+        authorize_account(account_sid)
         twiml = _join_twiml(conference.friendly_name, params)
         request = call_service.NewCall(to=params["to"], from_=params["from_"], twiml=twiml,
                                        status_callback=params.get("status_callback"),
                                        status_callback_method=params["status_callback_method"],
                                        status_callback_events=tuple(params["status_callback_event"]),
                                        timeout=params["timeout"])
-        call = _domain(lambda: call_service.create_call(db_session(), redis_client(), router(), account, request))
-        participant = Participant(conference_sid=conference.sid, call_sid=call.sid, account_sid=account.sid,
+        call = _domain(lambda: call_service.create_call(db_session(), redis_client(), router(), account_sid, request))
+        participant = Participant(conference_sid=conference.sid, call_sid=call.sid, account_sid=account_sid,
                                   status="queued", muted=params["muted"],
                                   start_conference_on_enter=params["start_conference_on_enter"],
                                   end_conference_on_exit=params["end_conference_on_exit"])

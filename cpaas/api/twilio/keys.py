@@ -7,7 +7,7 @@ from sqlalchemy import select
 
 from cpaas.api.blueprint import Blueprint
 from cpaas.api.context import db_session
-from cpaas.api.twilio.auth import account_in_path
+from cpaas.api.twilio.auth import account_in_path, authorize_account
 from cpaas.api.twilio.errors import TwilioError
 from cpaas.api.twilio.paging import PageParams, paginate
 from cpaas.api.twilio.schemas import Rfc2822, TwilioParams, TwilioResource, page_schema
@@ -37,9 +37,9 @@ class KeyParams(TwilioParams):
 
 
 def _key(account_sid: str, sid: str) -> ApiKey:
-    account = account_in_path(account_sid)
+    authorize_account(account_sid)
     key = db_session().get(ApiKey, sid)
-    if key is None or key.account_sid != account.sid:
+    if key is None or key.account_sid != account_sid:
         raise TwilioError(404, 20404, f"The requested resource /2010-04-01/Accounts/{account_sid}/Keys/{sid}.json"
                                       " was not found")
     return key
@@ -51,8 +51,8 @@ class Keys(MethodView):
     @blp.response(200, KeyPageSchema)
     def get(self, params, account_sid):
         """List API keys"""
-        account = account_in_path(account_sid)
-        return paginate(db_session(), select(ApiKey).where(ApiKey.account_sid == account.sid), ApiKey,
+        authorize_account(account_sid)
+        return paginate(db_session(), select(ApiKey).where(ApiKey.account_sid == account_sid), ApiKey,
                         params, "keys", lambda k: k)
 
     @blp.arguments(KeyParams, location="form")

@@ -11,7 +11,7 @@ from marshmallow import ValidationError, fields, validate
 
 from cpaas.api.blueprint import Blueprint
 from cpaas.api.context import db_session
-from cpaas.api.twilio.auth import account_in_path
+from cpaas.api.twilio.auth import authorize_account
 from cpaas.api.twilio.errors import TwilioError, translated
 from cpaas.api.twilio.paging import PageParams, paginate
 from cpaas.api.twilio.schemas import Rfc2822, TwilioParams, TwilioResource, method_param, page_schema, url_param
@@ -106,10 +106,10 @@ class Messages(MethodView):
     @blp.response(200, MessagePageSchema)
     def get(self, params, account_sid):
         """List the account's messages, newest first"""
-        account = account_in_path(account_sid)
+        authorize_account(account_sid)
         day = params.get("date_sent")
         query = service.messages_query(
-            account.sid, to=params.get("to"), from_=params.get("from_"),
+            account_sid, to=params.get("to"), from_=params.get("from_"),
             sent_on=(day, day + timedelta(days=1)) if day else None,
             sent_before=params.get("date_sent_before"), sent_after=params.get("date_sent_after"))
         return paginate(db_session(), query, Message, params, "messages", lambda m: m)
@@ -118,10 +118,10 @@ class Messages(MethodView):
     @blp.response(201, MessageSchema)
     def post(self, params, account_sid):
         """Send a message: answered 201 `queued`; a worker hands it to the gateway"""
-        account = account_in_path(account_sid)
+        authorize_account(account_sid)
         session = db_session()
         message = _domain(lambda: service.create_outbound(
-            session, account.sid, params.get("to"), params.get("from_"), params.get("body"),
+            session, account_sid, params.get("to"), params.get("from_"), params.get("body"),
             status_callback=params.get("status_callback"), status_callback_method=params["status_callback_method"],
             media_urls=params["media_url"], validity_period=params.get("validity_period")))
         session.commit()  # the send job must find the row
@@ -134,15 +134,15 @@ class MessageResource(MethodView):
     @blp.response(200, MessageSchema)
     def get(self, account_sid, sid):
         """Fetch a message"""
-        account = account_in_path(account_sid)
-        return _domain(lambda: service.find_message(db_session(), account.sid, sid))
+        authorize_account(account_sid)
+        return _domain(lambda: service.find_message(db_session(), account_sid, sid))
 
     @blp.arguments(MessageUpdateParams, location="form")
     @blp.response(200, MessageSchema)
     def post(self, params, account_sid, sid):
         """Redact a message's body (Body="")"""
-        account = account_in_path(account_sid)
-        message = _domain(lambda: service.find_message(db_session(), account.sid, sid))
+        authorize_account(account_sid)
+        message = _domain(lambda: service.find_message(db_session(), account_sid, sid))
         if params["body"] != "":
             raise TwilioError(400, 20001, "A message's Body can only be updated to an empty string (redaction)")
         return _domain(lambda: service.redact(message))
@@ -150,6 +150,6 @@ class MessageResource(MethodView):
     @blp.response(204)
     def delete(self, account_sid, sid):
         """Delete a message (not while it is queued or sending)"""
-        account = account_in_path(account_sid)
+        authorize_account(account_sid)
         session = db_session()
-        _domain(lambda: service.delete(session, service.find_message(session, account.sid, sid)))
+        _domain(lambda: service.delete(session, service.find_message(session, account_sid, sid)))

@@ -8,7 +8,7 @@ from marshmallow import fields, validate
 
 from cpaas.api.blueprint import Blueprint
 from cpaas.api.context import db_session
-from cpaas.api.twilio.auth import account_in_path
+from cpaas.api.twilio.auth import account_in_path, authorize_account
 from cpaas.api.twilio.errors import translated
 from cpaas.api.twilio.paging import PageParams, paginate
 from cpaas.api.twilio.schemas import (Rfc2822, TwilioParams, TwilioResource, method_param, page_schema,
@@ -96,8 +96,8 @@ class PhoneNumbers(MethodView):
     @blp.response(200, PhoneNumberPageSchema)
     def get(self, params, account_sid):
         """List the account's phone numbers"""
-        account = account_in_path(account_sid)
-        query = service.numbers_query(account.sid, params.get("phone_number"), params.get("friendly_name"))
+        authorize_account(account_sid)
+        query = service.numbers_query(account_sid, params.get("phone_number"), params.get("friendly_name"))
         return paginate(db_session(), query, PhoneNumber, params, "incoming_phone_numbers", lambda n: n)
 
     @blp.arguments(PhoneNumberCreateParams, location="form")
@@ -114,19 +114,19 @@ class PhoneNumberResource(MethodView):
     @blp.response(200, PhoneNumberSchema)
     def get(self, account_sid, sid):
         """Fetch a phone number"""
-        account = account_in_path(account_sid)
-        return _domain(lambda: service.find_number(db_session(), account.sid, sid))
+        authorize_account(account_sid)
+        return _domain(lambda: service.find_number(db_session(), account_sid, sid))
 
     @blp.arguments(PhoneNumberFields, location="form")
     @blp.response(200, PhoneNumberSchema)
     def post(self, params, account_sid, sid):
         """Update where a number's calls and messages go"""
-        account = account_in_path(account_sid)
-        number = _domain(lambda: service.find_number(db_session(), account.sid, sid))
+        authorize_account(account_sid)
+        number = _domain(lambda: service.find_number(db_session(), account_sid, sid))
         return service.update_number(number, **params)
 
     @blp.response(204)
     def delete(self, account_sid, sid):
         """Release a phone number"""
-        account = account_in_path(account_sid)
-        db_session().delete(_domain(lambda: service.find_number(db_session(), account.sid, sid)))
+        authorize_account(account_sid)
+        db_session().delete(_domain(lambda: service.find_number(db_session(), account_sid, sid)))

@@ -10,7 +10,7 @@ from marshmallow import ValidationError, fields, validate
 
 from cpaas.api.blueprint import Blueprint
 from cpaas.api.context import db_session, redis_client, settings
-from cpaas.api.twilio.auth import account_in_path
+from cpaas.api.twilio.auth import authorize_account
 from cpaas.api.twilio.errors import TwilioError, translated
 from cpaas.api.twilio.paging import PageParams, paginate
 from cpaas.api.twilio.schemas import (Rfc2822, TwilioBool, TwilioParams, TwilioResource, method_param,
@@ -117,16 +117,16 @@ def _storage():
 
 
 def _list(account_sid: str, params: dict, call_sid: str | None = None, conference_sid: str | None = None):
-    account = account_in_path(account_sid)
+    authorize_account(account_sid)
     filters = _filters(params)
     filters["conference_sid"] = conference_sid or filters["conference_sid"]
-    query = service.recordings_query(account.sid, call_sid=call_sid or params.get("call_sid"), **filters)
+    query = service.recordings_query(account_sid, call_sid=call_sid or params.get("call_sid"), **filters)
     return paginate(db_session(), query, Recording, params, "recordings", lambda r: r)
 
 
 def _find(account_sid: str, sid: str, **parent) -> Recording:
-    account = account_in_path(account_sid)
-    return _domain(lambda: service.find_recording(db_session(), account.sid, sid, **parent))
+    authorize_account(account_sid)
+    return _domain(lambda: service.find_recording(db_session(), account_sid, sid, **parent))
 
 
 def _delete(account_sid: str, sid: str, **parent) -> None:
@@ -172,9 +172,9 @@ class CallRecordingUpdateParams(TwilioParams):
 
 
 def _live_call(account_sid: str, call_sid: str) -> Call:
-    account = account_in_path(account_sid)
+    authorize_account(account_sid)
     call = db_session().get(Call, call_sid)
-    if call is None or call.account_sid != account.sid:
+    if call is None or call.account_sid != account_sid:
         raise TwilioError(404, 20404, f"The requested resource {request.path} was not found")
     return call
 
