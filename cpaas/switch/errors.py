@@ -26,21 +26,39 @@ class EslDisconnected(EslError):
         self.sent = sent
 
 
-class ChannelHangup(EslDisconnected):
-    """The channel hung up (or its outbound socket closed) while something waited on it.
+class HangupInfo:
+    """What a channel's CHANNEL_HANGUP_COMPLETE reported.
 
     `cause` is FreeSWITCH's Hangup-Cause (None when the socket closed with no hang-up event);
-    `variables` holds the CHANNEL_HANGUP_COMPLETE channel variables without their `variable_` prefix
-    (record_ms, billsec, sip_term_status, ...), empty when that event never arrived.
+    `variables` holds the event's channel variables without their `variable_` prefix (record_ms,
+    billsec, sip_term_status, ...), empty when that event never arrived. They are decoded when first
+    read: most hang-ups need only the cause, and decoding ~150 headers cost more than the rest.
     """
 
-    def __init__(self, uuid: str | None, cause: str | None, variables: dict | None = None,
-                 headers: dict | None = None):
-        super().__init__(f"channel {uuid} hung up ({cause or 'connection closed'})")
+    def __init__(self, uuid: str | None, cause: str | None, event=None):
         self.uuid = uuid
         self.cause = cause
-        self.variables = variables or {}
-        self.headers = headers or {}
+        self._event = event  # a cpaas.switch.wire.Event, or None
+        self._variables: dict | None = None
+
+    @property
+    def variables(self) -> dict:
+        if self._variables is None:
+            self._variables = self._event.variables() if self._event is not None else {}
+        return self._variables
+
+    @property
+    def headers(self) -> dict:
+        return self._event.headers if self._event is not None else {}
+
+
+class ChannelHangup(HangupInfo, EslDisconnected):
+    """The channel hung up (or its outbound socket closed) while something waited on it; it carries
+    the HangupInfo of that hang-up."""
+
+    def __init__(self, uuid: str | None, cause: str | None, event=None):
+        EslDisconnected.__init__(self, f"channel {uuid} hung up ({cause or 'connection closed'})")
+        HangupInfo.__init__(self, uuid, cause, event)
 
 
 class EslCommandError(EslError):

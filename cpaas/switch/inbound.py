@@ -323,8 +323,7 @@ class EslConnection(EslProtocol):
         for app_uuid, (channel, _app, waiter) in list(self._executes.items()):
             if channel == uuid:
                 del self._executes[app_uuid]
-                waiter.set_exception(ChannelHangup(uuid, event.get("Hangup-Cause"), event.variables(),
-                                                   event.headers))
+                waiter.set_exception(ChannelHangup(uuid, event.get("Hangup-Cause"), event))
 
     def _on_heartbeat(self, event: Event) -> None:
         h = event  # get() reads the few headers without decoding the rest

@@ -22,7 +22,7 @@ api commands still work until we say `exit`.
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from uuid import uuid4
 
 import gevent
@@ -32,7 +32,7 @@ from gevent.queue import Empty, Queue
 from gevent.server import StreamServer
 import gevent.socket
 
-from cpaas.switch.errors import ChannelHangup, EslCommandError, EslDisconnected, EslError, EslTimeout
+from cpaas.switch.errors import ChannelHangup, EslCommandError, EslDisconnected, EslError, EslTimeout, HangupInfo
 from cpaas.switch.protocol import EslProtocol
 from cpaas.switch.wire import Event, Reply
 
@@ -62,13 +62,6 @@ class ExecuteResult:
     def variables(self) -> dict[str, str]:
         return self.event.variables()
 
-
-@dataclass(frozen=True)
-class HangupInfo:
-    uuid: str | None
-    cause: str | None
-    variables: dict = field(default_factory=dict)
-    headers: dict = field(default_factory=dict)
 
 
 class PendingExecute:
@@ -335,9 +328,7 @@ class ChannelSession(EslProtocol):
         if not self._hangup_done.is_set():
             return None
         if self._hangup_info is None:
-            event = self._hangup_event
-            self._hangup_info = HangupInfo(self.uuid, self.hangup_cause, event.variables() if event else {},
-                                           event.headers if event else {})
+            self._hangup_info = HangupInfo(self.uuid, self.hangup_cause, self._hangup_event)
         return self._hangup_info
 
     def wait_hangup(self, timeout: float | None = None) -> HangupInfo | None:
@@ -345,10 +336,8 @@ class ChannelSession(EslProtocol):
         return self.hangup_info
 
     def _hangup_error(self) -> ChannelHangup:
-        info = self.hangup_info
-        if info is None:
-            return ChannelHangup(self.uuid, self.hangup_cause)
-        return ChannelHangup(info.uuid, info.cause, info.variables, info.headers)
+        event = self._hangup_event if self._hangup_done.is_set() else None
+        return ChannelHangup(self.uuid, self.hangup_cause, event)
 
     def _raise_if_hung_up(self) -> None:
         if self.hangup_cause is not None or self._failure is not None:

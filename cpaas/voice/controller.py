@@ -20,6 +20,12 @@ from cpaas.voice.twiml.flow import TwimlFlow
 
 log = logging.getLogger("cpaas.voice")
 
+#: What a call's socket needs beyond the events ChannelSession always asks for (execute completions,
+#: hang-up, jobs): the answer, and speech results for <Gather input="speech">. With every event of
+#: the channel, a verb cost a dozen frames (CHANNEL_EXECUTE, CHANNEL_STATE, CALL_UPDATE...) to
+#: write, read and route, and nobody read them.
+CALL_EVENTS = ("CHANNEL_ANSWER", "DETECTED_SPEECH")
+
 
 class Controller:
     def __init__(self, env: VoiceEnv, host: str | None = None, port: int | None = None,
@@ -28,7 +34,7 @@ class Controller:
         self.latencies = latencies  # per-verb latencies of every call, when measuring
         settings = env.settings
         self.server = OutboundServer(self.handle_channel, host or settings.controller_host,
-                                     settings.controller_port if port is None else port)
+                                     settings.controller_port if port is None else port, only_events=CALL_EVENTS)
         self.listeners = [NodeListener(node, env) for node in settings.esl_nodes]
         self.flows: dict[str, TwimlFlow] = {}  # call sid -> flow running here
         self.dispatcher = Dispatcher(env, self.listeners, self.flows)
