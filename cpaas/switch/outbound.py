@@ -148,6 +148,8 @@ class ChannelSession(EslProtocol):
         self.uuid: str | None = None
         self.hangup_cause: str | None = None
         self._hangup_event: Event | None = None
+        #: answered when connected, or since: CHANNEL_ANSWER (when the session's events include it)
+        self.answered = False
         self._hangup_info: HangupInfo | None = None
         self._hangup_done = GEvent()
         self._executes: dict[str, PendingExecute] = {}
@@ -165,6 +167,7 @@ class ChannelSession(EslProtocol):
     def _take_channel_data(self, reply: Reply) -> None:
         self.data = reply.headers
         self.uuid = reply.headers.get("Unique-ID") or reply.headers.get("Channel-Unique-ID")
+        self.answered = self.answered or reply.headers.get("Answer-State") == "answered"
         self.label = f"channel {self.uuid}"
         if reply.headers.get("Control") != "full":
             log.warning("%s: socket is not in 'full' mode; api/bgapi on this session will fail", self.label)
@@ -379,6 +382,8 @@ class ChannelSession(EslProtocol):
             if pending is not None and self.hangup_cause is None:
                 del self._executes[pending.application_uuid]
                 pending._complete(event)
+        elif name == "CHANNEL_ANSWER" and headers.get("Unique-ID") == self.uuid:
+            self.answered = True
         elif name == "CHANNEL_HANGUP" and headers.get("Unique-ID") == self.uuid:
             self.hangup_cause = headers.get("Hangup-Cause") or "NORMAL_CLEARING"
         elif name == "CHANNEL_HANGUP_COMPLETE" and headers.get("Unique-ID") == self.uuid:

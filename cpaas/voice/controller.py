@@ -15,7 +15,7 @@ from cpaas.voice.env import VoiceEnv
 from cpaas.voice.listener import NodeListener
 from cpaas.voice.session import CallSession
 from cpaas.voice.twiml import whisper
-from cpaas.voice.twiml.fetch import CallSnapshot, DocumentRequest, InlineDocument
+from cpaas.voice.twiml.fetch import CallSnapshot, DocumentRequest, InlineDocument, read_call
 from cpaas.voice.twiml.flow import TwimlFlow
 
 log = logging.getLogger("cpaas.voice")
@@ -69,9 +69,9 @@ class Controller:
         call_sid = channel.variable("cpaas_call_sid")
         send_digits = record = None
         if call_sid:
-            first, send_digits, record = self._originated(call_sid)
+            first, known, send_digits, record = self._originated(call_sid)
         elif channel.variable("cpaas_direction") == "inbound":
-            call_sid, first = self._inbound(channel)
+            call_sid, first, known = self._inbound(channel)
         else:
             log.warning("channel %s reached the controller without cpaas variables; hanging up", channel.uuid)
             channel.hangup("CALL_REJECTED")
@@ -79,7 +79,7 @@ class Controller:
         if first is None:
             return
         session = CallSession(channel, call_sid, self.latencies)
-        flow = TwimlFlow(session, call_sid, self.env)
+        flow = TwimlFlow(session, call_sid, self.env, known)
         self.flows[call_sid] = flow
         try:
             if send_digits:
@@ -93,14 +93,17 @@ class Controller:
 
     def _originated(self, call_sid: str):
         with self.env.database.session() as session:
-            call = session.get(Call, call_sid)
-            if call is None:
+            found = read_call(session, call_sid)
+            if found is None:
                 log.warning("%s: no such call; hanging up", call_sid)
-                return None, None, None
+                return None, None, None, None
+            call, known = found
             if call.twiml:
-                return InlineDocument(call.twiml), call.send_digits, call.record
-            return DocumentRequest(call.url, call.method, fallback_url=call.fallback_url,
-                                   fallback_method=call.fallback_method), call.send_digits, call.record
+                first = InlineDocument(call.twiml)
+            else:
+                first = DocumentRequest(call.url, call.method, fallback_url=call.fallback_url,
+                                        fallback_method=call.fallback_method)
+            return first, known, call.send_digits, call.record
 
     def _record_whole_call(self, session: CallSession, call_sid: str) -> None:
         """Calls.create Record=true: record from the answer to the end (stored when the call ends)."""
@@ -134,12 +137,12 @@ class Controller:
             if call.error_message:
                 log.warning("%s: inbound call from %s to %s rejected: %s", call_sid, from_, to, call.error_message)
             else:
-                # The first fetch need not read back the row written here.
+                # The flow need not read back the row written here.
                 known = CallSnapshot(voice_params(call), call.account_sid, auth_token)
         channel.set("cpaas_call_sid", call_sid)
         if number is None or not number.voice_url:
             channel.hangup("UNALLOCATED_NUMBER" if number is None else "CALL_REJECTED")
-            return call_sid, None
+            return call_sid, None, None
         log.info("%s: inbound call from %s to %s", call_sid, from_, to)
         return call_sid, DocumentRequest(call.url, call.method, fallback_url=call.fallback_url,
-                                         fallback_method=call.fallback_method, known=known)
+                                         fallback_method=call.fallback_method), known

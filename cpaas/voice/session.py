@@ -8,6 +8,7 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 
+from cpaas.models import status_for_hangup
 from cpaas.switch.errors import ChannelHangup
 from cpaas.switch.outbound import ChannelSession, ExecuteResult, PendingExecute
 from cpaas.voice.media import Media, file_of, file_string, quote_argument
@@ -61,7 +62,7 @@ class CallSession:
     def __init__(self, channel: ChannelSession, call_sid: str, latencies: list | None = None):
         self.channel = channel
         self.call_sid = call_sid
-        self.answered = channel.data.get("Answer-State") == "answered"
+        self._answered = False
         #: When given, each verb appends (next command written - previous completion read) in seconds:
         #: the controller's own latency per verb (scripts/bench/controller).
         self.latencies = latencies
@@ -95,10 +96,25 @@ class CallSession:
 
     # ---- call control ------------------------------------------------------------------
 
+    @property
+    def answered(self) -> bool:
+        """Answered by us, or before (an originated call, a bridge that answered it)."""
+        return self._answered or self.channel.answered
+
+    def call_status(self, unanswered: str) -> str:
+        """The call's Twilio status as the channel shows it now; `unanswered`: its status before any answer.
+
+        Requests about the call (the next document, an action) carry it: the Call row learns the
+        answer and the hang-up a little later, from the node's listener.
+        """
+        if self.channel.hung_up:
+            return status_for_hangup(self.channel.hangup_cause, self.answered)
+        return "in-progress" if self.answered else unanswered
+
     def answer(self) -> None:
         if not self.answered:
             self._run("answer")
-            self.answered = True
+            self._answered = True
 
     def hangup(self, cause: str = "NORMAL_CLEARING") -> None:
         if not self.channel.hung_up:

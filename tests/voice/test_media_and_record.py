@@ -61,6 +61,7 @@ def test_hang_up_while_recording_keeps_the_recording_and_posts_the_action(stack,
     stack.inbound_call("+15551230000", "+15557653002", audio="speech:30s", hangup_after="5s")
     recorded = webhooks.wait_for("/recorded", timeout=30)[0]
     assert recorded.form["Digits"] == "hangup"
+    assert recorded.form["CallStatus"] == "completed"  # from the channel, before the row has heard of it
     assert 3 <= int(recorded.form["RecordingDuration"]) <= 6
     with stack.database.session() as session:
         assert session.get(Recording, recorded.form["RecordingSid"]) is not None

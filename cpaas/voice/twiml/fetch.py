@@ -5,9 +5,10 @@ parse. An audio response plays as if it were <Play>, as Twilio does.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
+from sqlalchemy.orm import Session
 
 from cpaas.models import Account, Call
 from cpaas.services.calls import voice_params
@@ -27,6 +28,24 @@ class CallSnapshot:
     params: dict
     account_sid: str
     auth_token: str
+
+    def with_status(self, status: str) -> "CallSnapshot":
+        if self.params.get("CallStatus") == status:
+            return self
+        return replace(self, params={**self.params, "CallStatus": status})
+
+
+_CALL_AND_TOKEN = (select(Call, Account.auth_token).join(Account, Account.sid == Call.account_sid)
+                   .where(Call.sid == bindparam("sid")))
+
+
+def read_call(session: Session, call_sid: str) -> tuple[Call, CallSnapshot] | None:
+    """The call's row and what requests about it say (one query); None if there is no such call."""
+    row = session.execute(_CALL_AND_TOKEN, {"sid": call_sid}).first()
+    if row is None:
+        return None
+    call, token = row
+    return call, CallSnapshot(voice_params(call), call.account_sid, token)
 
 
 @dataclass(frozen=True)
@@ -87,9 +106,10 @@ class DocumentFetcher:
     def snapshot(self, call_sid: str) -> CallSnapshot:
         """The call as a request about it describes it now (one read)."""
         with self.env.database.session() as session:
-            call, token = session.execute(select(Call, Account.auth_token).join(Account, Account.sid == Call.account_sid)
-                                          .where(Call.sid == call_sid)).one()
-            return CallSnapshot(voice_params(call), call.account_sid, token)
+            found = read_call(session, call_sid)
+        if found is None:
+            raise LookupError(f"{call_sid}: no such call")
+        return found[1]
 
 
 def parse_document(document: bytes | str) -> v.Document:

@@ -6,6 +6,7 @@ continues with the new document; a hang-up anywhere raises ChannelHangup out of 
 from __future__ import annotations
 
 import logging
+from dataclasses import replace
 from urllib.parse import urljoin
 
 from cpaas.jobs.webhooks import enqueue
@@ -14,7 +15,8 @@ from cpaas.services.webhooks import WebhookRequest
 from cpaas.voice.env import VoiceEnv
 from cpaas.voice.session import CallSession
 from cpaas.voice.twiml import verbs as v
-from cpaas.voice.twiml.fetch import DocumentFetcher, DocumentRequest, FetchFailure, InlineDocument, parse_document
+from cpaas.voice.twiml.fetch import (CallSnapshot, DocumentFetcher, DocumentRequest, FetchFailure, InlineDocument,
+                                     parse_document)
 from cpaas.voice.twiml.tasks import END, run_task
 
 log = logging.getLogger("cpaas.voice")
@@ -22,11 +24,12 @@ _MAX_DOCUMENTS = 1000  # a redirect loop must not hold a call forever
 
 
 class TwimlFlow:
-    def __init__(self, session: CallSession, call_sid: str, env: VoiceEnv):
+    def __init__(self, session: CallSession, call_sid: str, env: VoiceEnv, call: CallSnapshot | None = None):
         self.session = session
         self.call_sid = call_sid
         self.env = env
         self.fetcher = DocumentFetcher(env)
+        self._call = call  # read once; what requests about the call say, but CallStatus
         self.document_url: str | None = None
         self._pending: DocumentRequest | InlineDocument | None = None
 
@@ -43,12 +46,23 @@ class TwimlFlow:
     def post_in_background(self, url: str | None, method: str, purpose: str, **params) -> None:
         """A request whose reply the call does not wait for or use, as a job: an action Twilio still
         requests after the caller hung up, partial speech results."""
-        known = self.fetcher.snapshot(self.call_sid)
+        known = self.call_snapshot()
         request = WebhookRequest(url=self.request(url, method, purpose).url, method=method.upper(),
                                  params={**known.params, **{k: str(v) for k, v in params.items()}},
                                  account_sid=known.account_sid, purpose=purpose, resource_sid=self.call_sid,
                                  auth_token=known.auth_token)
         enqueue(self.env.redis, request, self.env.settings.webhook_retry_intervals, order_key=self.call_sid)
+
+    def call_snapshot(self) -> CallSnapshot:
+        """What a request about the call says now: its row is read once (if the controller did not
+        have it at hand), and CallStatus comes from the channel."""
+        if self._call is None:
+            self._call = self.fetcher.snapshot(self.call_sid)
+        return self._call.with_status(self.session.call_status(self._call.params["CallStatus"]))
+
+    def fetch(self, source: DocumentRequest) -> tuple[v.Document, str]:
+        """(the document `source` names, the URL it came from); FetchFailure when there is none."""
+        return self.fetcher.fetch(self.call_sid, replace(source, known=self.call_snapshot()))
 
     # ---- live updates ------------------------------------------------------------------
 
@@ -86,7 +100,7 @@ class TwimlFlow:
         if isinstance(source, InlineDocument):
             return parse_document(source.twiml)
         self.session.waiting_elsewhere()
-        document, self.document_url = self.fetcher.fetch(self.call_sid, source)
+        document, self.document_url = self.fetch(source)
         for warning in document.warnings:
             log.warning("%s: TwiML warning %d from %s: %s", self.call_sid, warning.code, self.document_url,
                         warning.message)

@@ -10,11 +10,10 @@ from __future__ import annotations
 
 import logging
 
-from cpaas.models import Call
 from cpaas.switch.outbound import ChannelSession
 from cpaas.voice.env import VoiceEnv
 from cpaas.voice.session import CallSession
-from cpaas.voice.twiml.fetch import DocumentRequest
+from cpaas.voice.twiml.fetch import DocumentRequest, read_call
 from cpaas.voice.twiml.flow import TwimlFlow
 
 log = logging.getLogger("cpaas.voice")
@@ -32,13 +31,13 @@ def run(env: VoiceEnv, channel: ChannelSession, latencies: list | None = None) -
     """Run the whisper document of the leg on `channel`; returning lets go of the channel."""
     call_sid = channel.variable("cpaas_call_sid")
     with env.database.session() as session:
-        call = session.get(Call, call_sid) if call_sid else None
+        found = read_call(session, call_sid) if call_sid else None
+        call, known = found if found is not None else (None, None)
         url, method = (call.url, call.method) if call is not None else (None, "POST")
     if not url:
         log.warning("%s: a whisper channel %s without a document; hanging up", call_sid, channel.uuid)
         channel.hangup("CALL_REJECTED")
         return
     log.info("%s: the callee answered; its whisper is %s", call_sid, url)
-    flow = WhisperFlow(CallSession(channel, call_sid, latencies), call_sid, env)
-    # The row may not have heard of the answer yet: the leg is answered, or it would not be here.
-    flow.run(DocumentRequest(url, method, {"CallStatus": "in-progress"}, purpose="whisper-url"))
+    flow = WhisperFlow(CallSession(channel, call_sid, latencies), call_sid, env, known)
+    flow.run(DocumentRequest(url, method, purpose="whisper-url"))

@@ -97,7 +97,7 @@ class WaitMusic:
     def _play_document(self, source: DocumentRequest) -> DocumentRequest | None:
         """Plays one wait document; returns the one it redirects to, if any."""
         try:
-            document, url = self.flow.fetcher.fetch(self.call_sid, source)
+            document, url = self.flow.fetch(source)
         except FetchFailure as exc:
             log.warning("%s: waitUrl error %d: %s; waiting in silence", self.call_sid, exc.code, exc.message)
             return None
