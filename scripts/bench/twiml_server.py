@@ -6,6 +6,7 @@ from gevent import monkey
 
 monkey.patch_all()
 
+import socket  # noqa: E402
 import sys  # noqa: E402
 
 from gevent.pywsgi import WSGIServer  # noqa: E402
@@ -27,5 +28,14 @@ def app(environ, start_response):
     return [body]
 
 
+class NoDelayServer(WSGIServer):
+    """pywsgi writes the status and headers, then the body, in two sends: with Nagle on, the body
+    waits for the client's delayed ACK of the headers (40 ms on Linux) and every fetch took 44 ms."""
+
+    def handle(self, sock, address):
+        sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        super().handle(sock, address)
+
+
 if __name__ == "__main__":
-    WSGIServer(("127.0.0.1", int(sys.argv[1])), app, log=None).serve_forever()
+    NoDelayServer(("127.0.0.1", int(sys.argv[1])), app, log=None).serve_forever()
