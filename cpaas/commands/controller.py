@@ -14,9 +14,11 @@ def serve(settings) -> None:
 
     from cpaas.voice.controller import Controller
     from cpaas.voice.env import VoiceEnv
+    from cpaas.voice.gc_policy import CollectionPolicy
 
     logging.basicConfig(level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     controller = Controller(VoiceEnv.from_settings(settings)).start()
+    collection = CollectionPolicy().start()
     logging.getLogger("cpaas.voice").info("controller on %s:%d for %s", settings.controller_host, controller.port,
                                           ", ".join(n.name for n in settings.esl_nodes))
     stopped = gevent.event.Event()
@@ -24,3 +26,4 @@ def serve(settings) -> None:
     gevent.signal_handler(signal.SIGINT, stopped.set)
     stopped.wait()
     controller.stop()
+    collection.stop()

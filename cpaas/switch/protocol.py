@@ -84,7 +84,10 @@ class EslProtocol(ESLProtocol):
                     # them, or a busy event socket holds the hub through a whole 64 KB read.
                     gevent.sleep(0)
         except EslError as exc:
-            reason = exc
+            # Kept as the session's failure: with its traceback it would hold this frame, and the
+            # frame the session, a cycle only a full garbage collection frees (the controller
+            # runs those rarely: a full collection stalls every call).
+            reason = exc.with_traceback(None)
         except (OSError, ValueError) as exc:
             reason = EslDisconnected(f"{self.label}: {exc}")
         finally:

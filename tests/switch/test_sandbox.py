@@ -261,3 +261,33 @@ def test_bgapi_over_the_call_socket(rig):
     outcome = calls.expect(flow)
     _originate(conn, "loopback/esl-out/default")
     assert outcome.get(timeout=10) is True
+
+
+def test_a_finished_call_socket_leaves_no_cyclic_garbage(rig):
+    """The controller runs full collections rarely (cpaas/voice/gc_policy.py): what a call leaves in
+    reference cycles would stay in memory until the next one."""
+    import gc
+
+    calls, server, _sandbox, conn = rig
+    gc.collect()  # what earlier tests left
+
+    def flow(session):
+        session.execute("answer")
+        session.execute("playback", "tone_stream://%(100,0,440)")
+        return session.hangup().cause
+
+    outcome = calls.expect(flow)
+    _originate(conn, "loopback/esl-out/default")
+    assert outcome.get(timeout=10) == "NORMAL_CLEARING"
+    deadline = time.monotonic() + 5
+    while server.sessions and time.monotonic() < deadline:
+        gevent.sleep(0.05)
+    gevent.sleep(0.1)  # the socket's reader greenlet finishes after the handler
+    gc.set_debug(gc.DEBUG_SAVEALL)
+    try:
+        gc.collect()
+        leaked = [type(o).__name__ for o in gc.garbage if type(o).__module__.startswith("cpaas.")]
+    finally:
+        gc.set_debug(0)
+        gc.garbage.clear()
+    assert leaked == []
