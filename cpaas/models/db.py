@@ -5,6 +5,7 @@ import logging
 import weakref
 from contextlib import contextmanager
 from functools import lru_cache
+from itertools import groupby
 from pathlib import Path
 
 from sqlalchemy import create_engine, event, insert, inspect
@@ -68,6 +69,17 @@ def insert_row(session: Session, instance) -> None:
     queues): a flush costs about twice the INSERT itself. Column defaults are filled in on
     `instance`, which stays out of the session and keeps every value it was written with."""
     statement, columns = _insert_plan(type(instance))
+    session.execute(statement, _row_values(instance, columns))
+
+
+def insert_rows(session: Session, instances) -> None:
+    """insert_row for many: one executemany per run of instances of the same model."""
+    for model, run in groupby(instances, type):
+        statement, columns = _insert_plan(model)
+        session.execute(statement, [_row_values(instance, columns) for instance in run])
+
+
+def _row_values(instance, columns) -> dict:
     values = instance.__dict__  # what the constructor set; reading through the attributes cost as much as the INSERT
     row = {}
     for key, column_key, default in columns:
@@ -76,7 +88,7 @@ def insert_row(session: Session, instance) -> None:
             value = default.arg(None) if default.is_callable else default.arg
             set_committed_value(instance, key, value)
         row[column_key] = value
-    session.execute(statement, row)
+    return row
 
 
 @lru_cache(maxsize=None)

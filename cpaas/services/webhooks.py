@@ -129,11 +129,20 @@ def _request(pool: urllib3.PoolManager, method: str, url: str, headers: dict, bo
 
 
 def record_attempt(session, request: WebhookRequest, response: WebhookResponse, attempt: int) -> None:
-    # Never changed once written, and the controller writes two per call: no unit of work needed.
-    insert_row(session, WebhookAttempt(
+    # Never changed once written: no unit of work needed.
+    insert_row(session, attempt_row(request, response, attempt))
+    log_attempt(request, response, attempt)
+
+
+def attempt_row(request: WebhookRequest, response: WebhookResponse, attempt: int) -> WebhookAttempt:
+    """The log row of one attempt, for whoever writes it (a job at once, the controller behind)."""
+    return WebhookAttempt(
         account_sid=request.account_sid, resource_sid=request.resource_sid, purpose=request.purpose,
         url=request.url[:1024], method=request.method.upper(), attempt=attempt, response_status=response.status,
-        error=(response.error or None) and response.error[:512], elapsed_ms=response.elapsed_ms))
+        error=(response.error or None) and response.error[:512], elapsed_ms=response.elapsed_ms)
+
+
+def log_attempt(request: WebhookRequest, response: WebhookResponse, attempt: int) -> None:
     outcome = "ok" if response.ok else f"failed ({response.error})"
     log.log(logging.INFO if response.ok else logging.WARNING, "%s %s %s %s attempt %d: %s in %d ms",
             request.resource_sid or request.account_sid, request.purpose, request.method.upper(), request.url,

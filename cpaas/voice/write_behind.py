@@ -18,7 +18,7 @@ import gevent
 import gevent.event
 from sqlalchemy.orm import Session
 
-from cpaas.models import Database
+from cpaas.models import Database, insert_row, insert_rows
 
 log = logging.getLogger("cpaas.voice")
 
@@ -34,6 +34,8 @@ YIELD = 0.001
 #: How long the first queued write waits for others to join its batch. Under load, a transaction
 #: per event costs more than the events themselves; a row a few tens of ms late costs nothing.
 BATCH_WINDOW = 0.01
+#: Rows written by one executemany: a slice stays short even when hundreds are queued.
+MAX_ROWS_PER_INSERT = 64
 
 
 class WriteBehind:
@@ -52,6 +54,11 @@ class WriteBehind:
         self._wake.set()
         if self._worker is None or self._worker.dead:
             self._worker = gevent.spawn(self._run)
+
+    def insert(self, label: str, row) -> None:
+        """Queue the INSERT of a new model instance nobody reads back at once (a webhook attempt's
+        log row). Those queued one after another are written with one executemany."""
+        self.submit(label, _RowInsert(row))
 
     def flush(self, timeout: float | None = None) -> bool:
         """Wait until everything queued so far is written; False on timeout."""
@@ -83,6 +90,11 @@ class WriteBehind:
         try:
             with self.database.session() as session:
                 while self._queue and (not batch or time.perf_counter() < deadline):
+                    if isinstance(self._queue[0][1], _RowInsert):
+                        inserts = self._take_row_inserts()
+                        batch.extend(inserts)  # before writing: a failure retries them one by one
+                        insert_rows(session, [write.row for _label, write in inserts])
+                        continue
                     batch.append(self._queue.popleft())
                     followups.append(batch[-1][1](session))
                     session.flush()
@@ -93,6 +105,12 @@ class WriteBehind:
             if followup is not None:
                 gevent.spawn(followup)
 
+    def _take_row_inserts(self) -> list[tuple[str, "_RowInsert"]]:
+        taken = []
+        while self._queue and isinstance(self._queue[0][1], _RowInsert) and len(taken) < MAX_ROWS_PER_INSERT:
+            taken.append(self._queue.popleft())
+        return taken
+
     def _write_one(self, label: str, write: Write):
         try:
             with self.database.session() as session:
@@ -100,3 +118,15 @@ class WriteBehind:
         except Exception:
             log.exception("%s: a write failed", label)
             return None
+
+
+class _RowInsert:
+    """A queued insert (a Write, should it have to be written alone)."""
+
+    __slots__ = ("row",)
+
+    def __init__(self, row):
+        self.row = row
+
+    def __call__(self, session: Session) -> None:
+        insert_row(session, self.row)

@@ -70,3 +70,26 @@ def test_a_failing_write_costs_only_itself(tmp_path):
         names = set(session.scalars(select(Account.friendly_name)))
     assert names == {"first", "second"}
     database.dispose()
+
+
+def test_queued_rows_are_inserted_together_and_a_bad_one_costs_only_itself(tmp_path):
+    from sqlalchemy import event
+
+    database = _database(tmp_path)
+    writes = WriteBehind(database)
+    statements = []
+    event.listen(database.engine, "before_cursor_execute",
+                 lambda conn, cursor, sql, params, context, many: statements.append((sql.split()[0], many)))
+    for n in range(100):
+        writes.insert("CAtest", Account(friendly_name=f"row {n:03d}"))
+    writes.submit("CAtest", lambda session: session.add(Account(friendly_name="orm write")))
+    writes.insert("CAtest", Account(sid="AC-clash", friendly_name="first"))
+    writes.insert("CAtest", Account(sid="AC-clash", friendly_name="second, same key"))
+    writes.insert("CAtest", Account(friendly_name="after the clash"))
+    assert writes.flush(timeout=10)
+    with database.session() as session:
+        names = list(session.scalars(select(Account.friendly_name)))
+    assert sorted(names) == sorted([f"row {n:03d}" for n in range(100)] + ["orm write", "first", "after the clash"])
+    # 100 rows in two statements (64 + 36), not 100
+    assert [many for verb, many in statements if verb == "INSERT"][:2] == [True, True]
+    database.dispose()

@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 
 from cpaas.models import Account, Call
 from cpaas.services.calls import voice_params
-from cpaas.services.webhooks import WebhookRequest, record_attempt, send
+from cpaas.services.webhooks import WebhookRequest, attempt_row, log_attempt, send
 from cpaas.voice.env import VoiceEnv
 from cpaas.voice.twiml import verbs as v
 from cpaas.voice.twiml.parser import TwimlError, parse
@@ -92,7 +92,8 @@ class DocumentFetcher:
                                  account_sid=known.account_sid, purpose=request.purpose, resource_sid=call_sid,
                                  auth_token=known.auth_token)
         response = send(webhook, self.env.settings.webhook_timeout, self.env.http)
-        self.env.write_behind.submit(call_sid, lambda session: record_attempt(session, webhook, response, 1))
+        log_attempt(webhook, response, 1)
+        self.env.write_behind.insert(call_sid, attempt_row(webhook, response, 1))
         if not response.ok:
             raise FetchFailure(RETRIEVAL_FAILURE, f"HTTP retrieval failure: {url}: {response.error}")
         content_type = response.content_type.split(";")[0].strip().lower()
