@@ -30,6 +30,7 @@ CHANNEL_EVENTS = ("CHANNEL_CREATE", "CHANNEL_PROGRESS", "CHANNEL_PROGRESS_MEDIA"
                   "CHANNEL_HANGUP_COMPLETE", "BACKGROUND_JOB")
 _STATUS = {"CHANNEL_CREATE": "initiated", "CHANNEL_PROGRESS": "ringing", "CHANNEL_PROGRESS_MEDIA": "ringing",
            "CHANNEL_ANSWER": "in-progress"}
+_BEFORE_ANSWER = ("initiated", "ringing")
 
 
 #: Channel events applied in one write at most: a write cannot be split across transactions, and
@@ -106,6 +107,10 @@ class NodeListener:
                                 billsec=_int(event.variable("billsec")),
                                 sip_response_code=_int(event.variable("sip_term_status")),
                                 canceled_by_api=event.variable("cpaas_canceled") == "true")
+        elif _STATUS[name] in _BEFORE_ANSWER and (not call_sid or event.variable("cpaas_direction") == "inbound"):
+            # A call from outside: its row is written `ringing` when the controller takes the
+            # channel, and nothing before the answer can move it. Looking it up cost a query.
+            return
         else:
             progress = Progress(_STATUS[name], event_time(event), node=self.node.name, channel_uuid=event.uuid)
         self._queue_progress(call_sid, progress)
