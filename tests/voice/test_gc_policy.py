@@ -16,6 +16,7 @@ def test_full_collections_run_only_on_the_policys_schedule_and_free_old_cycles()
     policy = CollectionPolicy(full_interval=0.2).start()
     try:
         assert gc.get_threshold()[:2] == YOUNG_THRESHOLDS and gc.get_freeze_count() > 0
+        assert not gevent.config.track_greenlet_tree
         full = []
         gc.callbacks.append(lambda phase, info: phase == "stop" and info["generation"] == 2 and full.append(1))
         try:
@@ -34,3 +35,4 @@ def test_full_collections_run_only_on_the_policys_schedule_and_free_old_cycles()
     finally:
         policy.stop()
     assert gc.get_threshold() == before and gc.get_freeze_count() == 0
+    assert gevent.config.track_greenlet_tree
