@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 
 from cpaas.jobs.webhooks import enqueue
 from cpaas.models import Account, Call, PhoneNumber, insert_row, on_commit, status_for_hangup, utcnow
+from cpaas.models.calls import CallProgressRow
 from cpaas.services.call_queue import enqueue_call, send_command, withdraw_call
 from cpaas.services.errors import InvalidParameter
 from cpaas.services.phone_numbers import to_e164
@@ -26,7 +27,7 @@ API_VERSION = "2010-04-01"
 CALLBACK_EVENT = {"initiated": "initiated", "ringing": "ringing", "in-progress": "answered"}
 
 
-def voice_params(call: Call) -> dict[str, str]:
+def voice_params(call: Call | CallProgressRow) -> dict[str, str]:
     """The parameters of every voice request Twilio sends about a call."""
     caller, called = call.from_, call.to
     return {
@@ -59,8 +60,9 @@ class CallEvents:
         self.redis = redis_client
         self.retry_intervals = retry_intervals
 
-    def apply(self, session: Session, call: Call, progress: Progress) -> bool:
-        """Returns True when the call's status changed."""
+    def apply(self, session: Session, call: Call | CallProgressRow, progress: Progress) -> bool:
+        """Returns True when the call's status changed. `call` is a Call row, or the lighter
+        CallProgressRow the controller's listener reads and writes with Core."""
         if progress.node and not call.node:
             call.node = progress.node
         if progress.channel_uuid and not call.channel_uuid:
@@ -85,7 +87,7 @@ class CallEvents:
             call.error_code, call.error_message = error_code, (error_message or "")[:512]
         return self._end(session, call, Progress("ended", utcnow(), hangup_cause=cause))
 
-    def _end(self, session: Session, call: Call, progress: Progress) -> bool:
+    def _end(self, session: Session, call: Call | CallProgressRow, progress: Progress) -> bool:
         answered = progress.answered or call.answer_time is not None
         final = status_for_hangup(progress.hangup_cause, answered, progress.canceled_by_api)
         if not call.advance(final):
@@ -103,7 +105,7 @@ class CallEvents:
         self._notify(session, call, "completed")
         return True
 
-    def _notify(self, session: Session, call: Call, event: str | None) -> None:
+    def _notify(self, session: Session, call: Call | CallProgressRow, event: str | None) -> None:
         if event is None or not call.wants_callback(event):
             return
         params = voice_params(call)

@@ -6,11 +6,11 @@ import logging
 from datetime import datetime, timezone
 
 import gevent
-from sqlalchemy import bindparam, select
+from sqlalchemy import select
 
 from cpaas.config import FreeSwitchNode
 from cpaas.models import Call, Conference, Participant
-from cpaas.models.calls import TERMINAL
+from cpaas.models.calls import TERMINAL, load_progress_rows, save_progress_rows
 from cpaas.services import call_recordings
 from cpaas.services.calls import Progress
 from cpaas.services.conferences import ConferenceEvents
@@ -36,18 +36,6 @@ _BEFORE_ANSWER = ("initiated", "ringing")
 #: Channel events applied in one write at most: a write cannot be split across transactions, and
 #: the hub is held while it runs (about 0.1 ms an event).
 MAX_EVENTS_PER_WRITE = 16
-
-
-# Built once: an IN over a new set of keys would otherwise be built and its cache key computed per write.
-_CALLS_BY = {column.key: select(Call).where(column.in_(bindparam("keys", expanding=True)))
-             for column in (Call.sid, Call.channel_uuid)}
-
-
-def _calls(session, column, keys: set[str]) -> dict[str, Call]:
-    if not keys:
-        return {}
-    return {getattr(call, column.key): call
-            for call in session.scalars(_CALLS_BY[column.key], {"keys": list(keys)})}
 
 
 def event_time(event: Event) -> datetime:
@@ -127,8 +115,9 @@ class NodeListener:
     def _apply_progress(self, session, batch: list[tuple[str | None, Progress]]):
         if self._progress is batch:
             self._progress = None  # events read from now on go into the next write
-        by_sid = _calls(session, Call.sid, {sid for sid, _ in batch if sid})
-        by_uuid = _calls(session, Call.channel_uuid, {p.channel_uuid for sid, p in batch if not sid})
+        by_sid = load_progress_rows(session, "sid", {sid for sid, _ in batch if sid})
+        by_uuid = load_progress_rows(session, "channel_uuid", {p.channel_uuid for sid, p in batch if not sid})
+        by_uuid = {uuid: by_sid.get(call.sid, call) for uuid, call in by_uuid.items()}  # one object per call
         ended = []
         for call_sid, progress in batch:
             call = by_sid.get(call_sid) if call_sid else by_uuid.get(progress.channel_uuid)
@@ -137,8 +126,8 @@ class NodeListener:
             self.env.call_events.apply(session, call, progress)
             if progress.status == "ended":
                 ended.append(call.sid)
-        with session.no_autoflush:
-            recorded = call_recordings.calls_recording(session, ended) if ended else []
+        save_progress_rows(session, {call.sid: call for call in (*by_sid.values(), *by_uuid.values())}.values())
+        recorded = call_recordings.calls_recording(session, ended) if ended else []
         if not recorded:
             return None
         return lambda: [gevent.spawn(recordings.finish_all, self.env, sid) for sid in recorded]
