@@ -12,5 +12,6 @@ from cpaas.models.webhooks import WebhookAttempt
 __all__ = [
     "ACCOUNT_STATUSES", "Account", "ApiKey", "Base", "Call", "Conference", "Database", "Message", "Participant",
     "PhoneNumber", "Recording", "WebhookAttempt",
-    "hash_secret", "is_sid", "new_auth_token", "new_sid", "insert_row", "insert_rows", "on_commit", "status_for_hangup", "utcnow",
+    "hash_secret", "is_sid", "new_auth_token", "new_sid", "insert_row", "insert_rows", "on_commit", "status_for_hangup",
+    "utcnow",
 ]
