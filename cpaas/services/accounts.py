@@ -72,11 +72,6 @@ def visible_account_sid(session: Session, principal: Principal, sid: str) -> str
     return sid
 
 
-def visible_account(session: Session, principal: Principal, sid: str) -> Account:
-    """The account `sid` as a row to read or change, if the caller may act on it."""
-    return session.get(Account, visible_account_sid(session, principal, sid))
-
-
 def visible_accounts_query(principal: Principal, friendly_name: str | None = None, status: str | None = None):
     """The caller's own account and its subaccounts."""
     query = select(Account).where(or_(Account.sid == principal.account_sid,

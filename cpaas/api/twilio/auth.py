@@ -5,7 +5,8 @@ from flask import current_app, g, request
 
 from cpaas.api.context import db_session, rate_limiter
 from cpaas.api.twilio.errors import TwilioError, from_domain
-from cpaas.services.accounts import Principal, authenticate, visible_account, visible_account_sid
+from cpaas.models import Account
+from cpaas.services.accounts import Principal, authenticate, visible_account_sid
 from cpaas.services.errors import DomainError
 
 
@@ -45,9 +46,7 @@ def authorize_account(account_sid: str) -> None:
         raise from_domain(exc) from None
 
 
-def account_in_path(account_sid: str):
+def account_in_path(account_sid: str) -> Account:
     """The account named in the URL as a row, for the resources that read or change it."""
-    try:
-        return visible_account(db_session(), g.principal, account_sid)
-    except DomainError as exc:
-        raise from_domain(exc) from None
+    authorize_account(account_sid)
+    return db_session().get(Account, account_sid)

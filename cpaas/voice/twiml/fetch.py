@@ -56,7 +56,6 @@ class DocumentRequest:
     fallback_url: str | None = None
     fallback_method: str = "POST"
     purpose: str = "voice-url"
-    known: CallSnapshot | None = None  # the call as it is now, if the caller has it at hand
 
 
 @dataclass(frozen=True)
@@ -75,22 +74,22 @@ class DocumentFetcher:
     def __init__(self, env: VoiceEnv):
         self.env = env
 
-    def fetch(self, call_sid: str, request: DocumentRequest) -> tuple[v.Document, str]:
-        """(document, its URL); tries the fallback URL once when the first attempt fails."""
+    def fetch(self, call_sid: str, request: DocumentRequest, call: CallSnapshot) -> tuple[v.Document, str]:
+        """(document, its URL); tries the fallback URL once when the first attempt fails. `call`:
+        what the request says about the call."""
         try:
-            return self._attempt(call_sid, request.url, request.method, request), request.url
+            return self._attempt(call_sid, request.url, request.method, request, call), request.url
         except FetchFailure:
             if not request.fallback_url:
                 raise
-        return self._attempt(call_sid, request.fallback_url, request.fallback_method, request), request.fallback_url
+        return (self._attempt(call_sid, request.fallback_url, request.fallback_method, request, call),
+                request.fallback_url)
 
-    def _attempt(self, call_sid: str, url: str, method: str, request: DocumentRequest) -> v.Document:
-        # No database connection is held while the user's app answers: a pooled connection per
-        # fetch in flight would starve every other call of the pool.
-        known = request.known or self.snapshot(call_sid)
-        webhook = WebhookRequest(url=url, method=method, params={**known.params, **request.params},
-                                 account_sid=known.account_sid, purpose=request.purpose, resource_sid=call_sid,
-                                 auth_token=known.auth_token)
+    def _attempt(self, call_sid: str, url: str, method: str, request: DocumentRequest,
+                 call: CallSnapshot) -> v.Document:
+        webhook = WebhookRequest(url=url, method=method, params={**call.params, **request.params},
+                                 account_sid=call.account_sid, purpose=request.purpose, resource_sid=call_sid,
+                                 auth_token=call.auth_token)
         response = send(webhook, self.env.settings.webhook_timeout, self.env.http)
         log_attempt(webhook, response, 1)
         self.env.write_behind.insert(call_sid, attempt_row(webhook, response, 1))
@@ -103,9 +102,9 @@ class DocumentFetcher:
             raise FetchFailure(INVALID_CONTENT_TYPE, f"Invalid Content-Type {content_type!r} from {url}")
         return parse_document(response.body)
 
-
     def snapshot(self, call_sid: str) -> CallSnapshot:
-        """The call as a request about it describes it now (one read)."""
+        """The call as a request about it describes it now (one read, in a session of its own: no
+        pooled connection is held while the user's app answers)."""
         with self.env.database.session() as session:
             found = read_call(session, call_sid)
         if found is None:

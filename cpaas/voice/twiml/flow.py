@@ -6,7 +6,6 @@ continues with the new document; a hang-up anywhere raises ChannelHangup out of 
 from __future__ import annotations
 
 import logging
-from dataclasses import replace
 from urllib.parse import urljoin
 
 from cpaas.jobs.webhooks import enqueue
@@ -62,7 +61,7 @@ class TwimlFlow:
 
     def fetch(self, source: DocumentRequest) -> tuple[v.Document, str]:
         """(the document `source` names, the URL it came from); FetchFailure when there is none."""
-        return self.fetcher.fetch(self.call_sid, replace(source, known=self.call_snapshot()))
+        return self.fetcher.fetch(self.call_sid, source, self.call_snapshot())
 
     # ---- live updates ------------------------------------------------------------------
 
