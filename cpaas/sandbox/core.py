@@ -24,7 +24,9 @@ class Switch:
         self.identity = Identity(core_uuid=str(uuidlib.uuid4()), hostname=hostname or socket.gethostname())
         self.controller = controller
         self.channels: dict[str, object] = {}
-        self.listeners: set = set()
+        self.listeners: set = set()                # offered every event and log line
+        self.channel_listeners: dict[str, set] = {}  # offered only their channel's events
+        self._placement: dict = {}                 # listener -> the channel it is filed under, or None
         self.sequence = 0
         self.sessions_since_startup = 0
         self.peak_sessions = 0
@@ -69,6 +71,37 @@ class Switch:
     def deliver(self, event: Event) -> None:
         for listener in list(self.listeners):
             listener.offer(event)
+        if event.channel_uuid is not None and event.channel_uuid in self.channel_listeners:
+            for listener in list(self.channel_listeners[event.channel_uuid]):
+                listener.offer(event)
+
+    def listen(self, listener) -> None:
+        """Offer events to listener from now on, or file it again after its subscriptions changed.
+        A socket that can only take its own channel's events (outbound `myevents`, the usual call
+        socket) is filed under that channel, so an event costs its channel's sockets, not every
+        socket: with a thousand calls up, offering each event to all of them took a core."""
+        self.unlisten(listener)
+        channel_uuid = listener.channel_only()
+        self._placement[listener] = channel_uuid
+        if channel_uuid is None:
+            self.listeners.add(listener)
+        else:
+            self.channel_listeners.setdefault(channel_uuid, set()).add(listener)
+
+    def unlisten(self, listener) -> None:
+        if listener not in self._placement:
+            return
+        channel_uuid = self._placement.pop(listener)
+        if channel_uuid is None:
+            self.listeners.discard(listener)
+            return
+        group = self.channel_listeners[channel_uuid]
+        group.discard(listener)
+        if not group:
+            del self.channel_listeners[channel_uuid]
+
+    def is_listening(self, listener) -> bool:
+        return listener in self._placement
 
     def fire_custom(self, subclass: str, headers: list[tuple[str, str]], body: str | None = None,
                     channel_uuid: str | None = None, calling=None) -> Event:

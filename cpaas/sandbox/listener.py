@@ -80,7 +80,7 @@ class Listener:
         if self.closed.is_set():
             return
         self.closed.set()
-        self.switch.listeners.discard(self)
+        self.switch.unlisten(self)
         try:
             self.sock.close()
         except OSError:
@@ -101,7 +101,7 @@ class Listener:
         except OSError:
             pass
         finally:
-            self.switch.listeners.discard(self)
+            self.switch.unlisten(self)
             if self.outbound:
                 self._session_gone()
             if not self._bye_sent:
@@ -127,6 +127,14 @@ class Listener:
         if self.filters and not self._passes_filters(event):
             return
         self.send(event.frame(self.format))
+
+    def channel_only(self) -> str | None:
+        """The channel whose events are all this connection can take, if that is so: `myevents`
+        without other subscriptions, background jobs of its own or log lines."""
+        if self.myevents_uuid is None or self.all_events or self.event_names or self.subclasses \
+                or self.own_jobs or self.log_level is not None:
+            return None
+        return self.myevents_uuid
 
     def _subscribed(self, event) -> bool:
         if event.name in self.nixed:
@@ -180,12 +188,14 @@ class Listener:
         except Exception:  # a bug in one command must not take the connection (and its calls) down
             log.exception("listener: %r failed (session %s)", line, self.session.uuid if self.session else "-")
             self.reply("-ERR command failed")
+        if self.switch.is_listening(self):  # what it takes may have changed (event, bgapi, log...)
+            self.switch.listen(self)
 
     def _auth(self, password: str) -> None:
         if password == self.password:
             self.authed = True
             self.reply("+OK accepted")
-            self.switch.listeners.add(self)
+            self.switch.listen(self)
         else:
             self.reply("-ERR invalid")
             self._bye()
@@ -250,7 +260,7 @@ class Listener:
             self.reply("-ERR no keywords supplied")
             return
         self.format = fmt
-        self.switch.listeners.add(self)
+        self.switch.listen(self)
         self.reply(f"+OK event listener enabled {fmt}")
 
     def cmd_myevents(self, rest, cmd) -> None:
@@ -274,7 +284,7 @@ class Listener:
             return
         self.myevents_uuid = target
         self.format = fmt
-        self.switch.listeners.add(self)
+        self.switch.listen(self)
         if channel is not None and not self.outbound:
             channel.on_hangup.append(self._controlled_hangup)
         self.reply("+OK Events Enabled")
@@ -284,7 +294,7 @@ class Listener:
         CHANNEL_HANGUP, then the goodbye (after the reply to whatever caused the hang-up)."""
         self.session = channel
         self.format = None
-        self.switch.listeners.discard(self)
+        self.switch.unlisten(self)
         gevent.spawn(self._bye)
 
     def cmd_nixevent(self, rest, cmd) -> None:
@@ -393,7 +403,7 @@ class Listener:
         if not level_text:
             level = 7 if self.log_level is None else self.log_level
             self.log_level = level
-            self.switch.listeners.add(self)
+            self.switch.listen(self)
             self.reply(f"+OK log level  [{level}]")
             return
         if level_text.isdigit() and int(level_text) <= 7:
@@ -404,7 +414,7 @@ class Listener:
             self.reply("-ERR invalid log level")
             return
         self.log_level = level
-        self.switch.listeners.add(self)
+        self.switch.listen(self)
         self.reply(f"+OK log level {level_text} [{level}]")
 
     def cmd_nolog(self, rest, cmd) -> None:
@@ -462,7 +472,7 @@ class Listener:
         """After CHANNEL_HANGUP_COMPLETE of the controlled channel: linger notice, then goodbye."""
         if self._bye_sent or self.closed.is_set():
             return
-        self.switch.listeners.discard(self)  # outbound sockets never see CHANNEL_DESTROY
+        self.switch.unlisten(self)  # outbound sockets never see CHANNEL_DESTROY
         if self.linger is None:
             self._bye()
             return
