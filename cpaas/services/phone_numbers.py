@@ -68,18 +68,23 @@ def find_number(session: Session, account_sid: str, sid: str) -> PhoneNumber:
 
 def number_for_inbound(session: Session, e164: str) -> PhoneNumber | None:
     """The number a call or message to `e164` belongs to, if any account owns it."""
-    return inbound_number(session, e164)[0]
+    return session.scalars(select(PhoneNumber).where(PhoneNumber.phone_number == e164)).first()
 
 
 # Built once (every inbound call asks): building a statement costs more than SQLite takes to run it.
-_INBOUND_NUMBER = (select(PhoneNumber, Account.auth_token).join(Account, Account.sid == PhoneNumber.account_sid)
-                   .where(PhoneNumber.phone_number == bindparam("number")))
+_VOICE_ROUTE = (select(PhoneNumber.sid, PhoneNumber.account_sid, Account.auth_token, PhoneNumber.voice_url,
+                       PhoneNumber.voice_method, PhoneNumber.voice_fallback_url, PhoneNumber.voice_fallback_method,
+                       PhoneNumber.status_callback, PhoneNumber.status_callback_method)
+                .join(Account, Account.sid == PhoneNumber.account_sid)
+                .where(PhoneNumber.phone_number == bindparam("number")))
 
 
-def inbound_number(session: Session, e164: str) -> tuple[PhoneNumber | None, str | None]:
-    """(the number a call to `e164` belongs to, its account's auth token), in one query."""
-    row = session.execute(_INBOUND_NUMBER, {"number": e164}).first()
-    return (row[0], row[1]) if row else (None, None)
+def voice_route(session: Session, e164: str):
+    """What an inbound call to `e164` needs of its number (sid, account_sid, auth_token, voice_url,
+    voice_method, voice_fallback_url, voice_fallback_method, status_callback,
+    status_callback_method), or None when no account owns it. One Core row: loading the
+    PhoneNumber entity through the ORM cost the controller a tenth of each call's set-up."""
+    return session.connection().execute(_VOICE_ROUTE, {"number": e164}).first()
 
 
 def update_number(number: PhoneNumber, **fields) -> PhoneNumber:

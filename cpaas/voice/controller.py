@@ -7,7 +7,7 @@ import logging
 from cpaas.models import Call, insert_row, utcnow
 from cpaas.services import call_recordings
 from cpaas.services.calls import voice_params
-from cpaas.services.phone_numbers import inbound_number
+from cpaas.services.phone_numbers import voice_route
 from cpaas.switch.outbound import ChannelSession, OutboundServer
 from cpaas.voice import orphans
 from cpaas.voice.dispatcher import Dispatcher
@@ -119,7 +119,7 @@ class Controller:
         node = self.env.settings.esl_nodes[0].name if len(self.env.settings.esl_nodes) == 1 else None
         known = None
         with self.env.database.session() as session:
-            number, auth_token = inbound_number(session, to)
+            number = voice_route(session, to)
             call = Call(account_sid=number.account_sid if number else None, to=to, from_=from_,
                         direction="inbound", status="ringing", channel_uuid=channel.uuid, node=node,
                         start_time=utcnow(), caller_name=channel.variable("caller_id_name"),
@@ -138,7 +138,7 @@ class Controller:
                 log.warning("%s: inbound call from %s to %s rejected: %s", call_sid, from_, to, call.error_message)
             else:
                 # The flow need not read back the row written here.
-                known = CallSnapshot(voice_params(call), call.account_sid, auth_token)
+                known = CallSnapshot(voice_params(call), call.account_sid, number.auth_token)
         channel.set("cpaas_call_sid", call_sid)
         if number is None or not number.voice_url:
             channel.hangup("UNALLOCATED_NUMBER" if number is None else "CALL_REJECTED")
