@@ -10,9 +10,9 @@ import time
 from dataclasses import asdict, dataclass, field
 from urllib.parse import parse_qsl, urlencode, urljoin, urlsplit, urlunsplit
 
-import urllib3
-
 from cpaas.models import WebhookAttempt, insert_row
+from cpaas.services.http_transport import (RawResponse, Transport, TransportFailure, TransportTimeout,
+                                           Urllib3Transport)
 
 log = logging.getLogger("cpaas.webhooks")
 USER_AGENT = "cpaas-webhooks/1.0 (TwilioProxy-compatible)"
@@ -78,50 +78,39 @@ def prepare(request: WebhookRequest) -> tuple[str, dict, dict | None, bytes | No
     return url, headers, form, body
 
 
-def http_pool(connections_per_host: int = 10) -> urllib3.PoolManager:
-    """Keep-alive connections to users' apps. urllib3 itself rather than requests: requests'
-    per-call preparation (cookies, hooks, adapters) cost a third of every document fetch's CPU."""
-    return urllib3.PoolManager(num_pools=64, maxsize=connections_per_host)
-
-
-_DEFAULT_POOL = http_pool()
+_DEFAULT_TRANSPORT = Urllib3Transport()
 _MAX_REDIRECTS = 10
 
 
-def send(request: WebhookRequest, timeout: float, pool: urllib3.PoolManager | None = None) -> WebhookResponse:
+def send(request: WebhookRequest, timeout: float, transport: Transport | None = None) -> WebhookResponse:
     url, headers, form, body = prepare(request)
     if form is not None:
         body = urlencode(form).encode()
         headers["Content-Type"] = "application/x-www-form-urlencoded"
     started = time.monotonic()
     try:
-        response, final_url = _request(pool or _DEFAULT_POOL, request.method.upper(), url, headers, body, timeout)
-    except urllib3.exceptions.HTTPError as exc:
-        reason = exc.reason if isinstance(exc, urllib3.exceptions.MaxRetryError) else exc
-        # NewConnectionError (refused, unreachable) is a ConnectTimeoutError by inheritance only.
-        if isinstance(reason, urllib3.exceptions.TimeoutError) and \
-                not isinstance(reason, urllib3.exceptions.NewConnectionError):
-            return _failed(url, started, f"timed out after {timeout:g}s", retryable=True)
-        return _failed(url, started, f"connection failed: {_short(reason)}", retryable=True)
+        response, final_url = _request(transport or _DEFAULT_TRANSPORT, request.method.upper(), url, headers, body,
+                                       timeout)
+    except TransportTimeout:
+        return _failed(url, started, f"timed out after {timeout:g}s", retryable=True)
+    except TransportFailure as exc:
+        return _failed(url, started, f"connection failed: {_short(str(exc))}", retryable=True)
     elapsed = int((time.monotonic() - started) * 1000)
     ok = 200 <= response.status < 300
     error = None if ok else f"HTTP {response.status}"
-    return WebhookResponse(ok, response.status, response.data, response.headers.get("Content-Type", ""),
-                           error, response.status >= 500, elapsed, final_url)
+    return WebhookResponse(ok, response.status, response.body, response.content_type, error,
+                           response.status >= 500, elapsed, final_url)
 
 
-def _request(pool: urllib3.PoolManager, method: str, url: str, headers: dict, body: bytes | None,
-             timeout: float) -> tuple[urllib3.BaseHTTPResponse, str]:
+def _request(transport: Transport, method: str, url: str, headers: dict, body: bytes | None,
+             timeout: float) -> tuple[RawResponse, str]:
     """One request, following redirects as browsers (and requests) do: 301/302/303 become a GET
     without the body, 307/308 repeat the request. Never retried here: the jobs retry with backoff."""
-    limits = urllib3.Timeout(connect=timeout, read=timeout)
     for _ in range(_MAX_REDIRECTS + 1):
-        response = pool.request(method, url, body=body, headers=headers, timeout=limits, retries=False,
-                                redirect=False)
-        location = response.get_redirect_location()
-        if not location:
+        response = transport.request(method, url, headers, body, timeout)
+        if not response.location:
             return response, url
-        url = urljoin(url, location)
+        url = urljoin(url, response.location)
         if response.status in (301, 302, 303) and method != "HEAD":
             method, body = "GET", None
             headers = {k: v for k, v in headers.items() if k != "Content-Type"}
@@ -160,6 +149,5 @@ def _failed(url: str, started: float, error: str, retryable: bool) -> WebhookRes
     return WebhookResponse(False, None, b"", "", error, retryable, int((time.monotonic() - started) * 1000), url)
 
 
-def _short(exc: Exception) -> str:
-    text = str(exc)
+def _short(text: str) -> str:
     return text if len(text) < 200 else text[:200] + "…"

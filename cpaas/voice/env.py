@@ -5,13 +5,12 @@ from dataclasses import dataclass
 from functools import cached_property
 
 import redis
-import urllib3
 
 from cpaas.config import Settings
 from cpaas.models import Database
 from cpaas.services.calls import CallEvents
 from cpaas.services.routing import Router
-from cpaas.services.webhooks import http_pool
+from cpaas.services.http_transport import GeventTransport
 from cpaas.voice.write_behind import WriteBehind
 
 
@@ -34,9 +33,9 @@ class VoiceEnv:
         return Router(self.settings)
 
     @cached_property
-    def http(self) -> urllib3.PoolManager:
-        """One pool for document fetches (keep-alive to the user's app), wide enough for every call."""
-        return http_pool(connections_per_host=256)
+    def http(self) -> GeventTransport:
+        """Document fetches' connections (keep-alive to the user's app), wide enough for every call."""
+        return GeventTransport(connections_per_host=256)
 
     @classmethod
     def from_settings(cls, settings: Settings) -> "VoiceEnv":

@@ -1,0 +1,166 @@
+"""Both HTTP transports keep one contract (cpaas.services.http_transport), against raw loopback
+servers that misbehave the ways users' apps do: closing idle keep-alive connections, never
+answering, answering with something that is not HTTP."""
+from __future__ import annotations
+
+import socket
+import threading
+import time
+
+import pytest
+
+from cpaas.services.http_transport import (GeventTransport, TransportFailure, TransportTimeout,
+                                           Urllib3Transport)
+from tests.support.servers import free_port
+
+
+class RawServer:
+    """Accepts on 127.0.0.1 and hands each connection to `handle(conn, index)` on a thread."""
+
+    def __init__(self, handle):
+        self.handle = handle
+        self.sock = socket.socket()
+        self.sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        self.sock.bind(("127.0.0.1", 0))
+        self.sock.listen(16)
+        self.port = self.sock.getsockname()[1]
+        self.connections = 0
+        threading.Thread(target=self._accept, daemon=True).start()
+
+    def _accept(self):
+        while True:
+            try:
+                conn, _ = self.sock.accept()
+            except OSError:
+                return
+            self.connections += 1
+            threading.Thread(target=self.handle, args=(conn, self.connections), daemon=True).start()
+
+    def url(self, path="/doc"):
+        return f"http://127.0.0.1:{self.port}{path}"
+
+    def close(self):
+        self.sock.close()
+
+
+def read_request(conn) -> bytes:
+    data = b""
+    while b"\r\n\r\n" not in data:
+        chunk = conn.recv(65536)
+        if not chunk:
+            return b""
+        data += chunk
+    head, _, body = data.partition(b"\r\n\r\n")
+    length = next((int(line.split(b":", 1)[1]) for line in head.split(b"\r\n")
+                   if line.lower().startswith(b"content-length:")), 0)
+    while len(body) < length:
+        body += conn.recv(65536)
+    return head
+
+
+DOC = b"<Response><Hangup/></Response>"
+
+
+def answer(conn, status=b"200 OK", headers=b"Content-Type: text/xml\r\n", body=DOC):
+    conn.sendall(b"HTTP/1.1 " + status + b"\r\n" + headers + b"Content-Length: " + str(len(body)).encode()
+                 + b"\r\n\r\n" + body)
+
+
+@pytest.fixture(params=["urllib3", "gevent"])
+def transport(request):
+    return Urllib3Transport() if request.param == "urllib3" else GeventTransport()
+
+
+def post(transport, url, timeout=2.0):
+    return transport.request("POST", url, {"Content-Type": "application/x-www-form-urlencoded"}, b"CallSid=CA1",
+                             timeout)
+
+
+def test_a_connection_the_server_closed_while_idle_is_not_reused(transport):
+    """The server answers one request per connection without saying `Connection: close`, then
+    closes it, as an app server's idle timeout does: the next request must still succeed."""
+    def handle(conn, _index):
+        if read_request(conn):
+            answer(conn)
+        conn.close()
+    server = RawServer(handle)
+    try:
+        for _ in range(3):
+            response = post(transport, server.url())
+            assert (response.status, response.body, response.content_type) == (200, DOC, "text/xml")
+            time.sleep(0.05)  # the FIN arrives before the next request
+        assert server.connections == 3
+    finally:
+        server.close()
+
+
+def test_keep_alive_connections_are_reused(transport):
+    def handle(conn, _index):
+        while read_request(conn):
+            answer(conn)
+        conn.close()
+    server = RawServer(handle)
+    try:
+        for _ in range(5):
+            assert post(transport, server.url()).status == 200
+        assert server.connections == 1
+    finally:
+        server.close()
+
+
+def test_a_server_that_never_answers_times_out(transport):
+    def handle(conn, _index):
+        read_request(conn)
+        time.sleep(3)
+        conn.close()
+    server = RawServer(handle)
+    try:
+        started = time.monotonic()
+        with pytest.raises(TransportTimeout):
+            post(transport, server.url(), timeout=0.3)
+        assert time.monotonic() - started < 2
+    finally:
+        server.close()
+
+
+def test_a_refused_connection_is_a_failure_not_a_timeout(transport):
+    with pytest.raises(TransportFailure) as raised:
+        post(transport, f"http://127.0.0.1:{free_port()}/doc")
+    assert not isinstance(raised.value, TransportTimeout)
+
+
+def test_an_answer_that_is_not_http_is_a_failure(transport):
+    def handle(conn, _index):
+        read_request(conn)
+        conn.sendall(b"SSH-2.0-OpenSSH_9.2\r\n")
+        conn.close()
+    server = RawServer(handle)
+    try:
+        with pytest.raises(TransportFailure):
+            post(transport, server.url())
+    finally:
+        server.close()
+
+
+def test_a_redirect_reports_its_location_and_other_answers_none(transport):
+    def handle(conn, index):
+        while read_request(conn):
+            if index == 1:
+                answer(conn, b"302 Found", b"Location: /elsewhere\r\nContent-Type: text/html\r\n", b"moved")
+            else:
+                answer(conn, headers=b"Location: /ignored\r\nContent-Type: text/xml\r\n")
+            break
+        conn.close()
+    server = RawServer(handle)
+    try:
+        moved = post(transport, server.url())
+        assert (moved.status, moved.location, moved.body) == (302, "/elsewhere", b"moved")
+        ok = post(transport, server.url())
+        assert (ok.status, ok.location) == (200, None)
+    finally:
+        server.close()
+
+
+def test_a_url_that_is_not_http_is_a_failure():
+    with pytest.raises(TransportFailure):
+        post(GeventTransport(), "ftp://127.0.0.1/doc")
