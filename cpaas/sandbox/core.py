@@ -80,8 +80,10 @@ class Switch:
         A socket that can only take its own channel's events (outbound `myevents`, the usual call
         socket) is filed under that channel, so an event costs its channel's sockets, not every
         socket: with a thousand calls up, offering each event to all of them took a core."""
-        self.unlisten(listener)
         channel_uuid = listener.channel_only()
+        if listener in self._placement and self._placement[listener] == channel_uuid:
+            return  # filed right already: most commands change nothing here
+        self.unlisten(listener)
         self._placement[listener] = channel_uuid
         if channel_uuid is None:
             self.listeners.add(listener)

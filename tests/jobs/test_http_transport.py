@@ -39,7 +39,10 @@ class RawServer:
     def url(self, path="/doc"):
         return f"http://127.0.0.1:{self.port}{path}"
 
-    def close(self):
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *_exc):
         self.sock.close()
 
 
@@ -83,15 +86,12 @@ def test_a_connection_the_server_closed_while_idle_is_not_reused(transport):
         if read_request(conn):
             answer(conn)
         conn.close()
-    server = RawServer(handle)
-    try:
+    with RawServer(handle) as server:
         for _ in range(3):
             response = post(transport, server.url())
             assert (response.status, response.body, response.content_type) == (200, DOC, "text/xml")
             time.sleep(0.05)  # the FIN arrives before the next request
         assert server.connections == 3
-    finally:
-        server.close()
 
 
 def test_keep_alive_connections_are_reused(transport):
@@ -99,13 +99,10 @@ def test_keep_alive_connections_are_reused(transport):
         while read_request(conn):
             answer(conn)
         conn.close()
-    server = RawServer(handle)
-    try:
+    with RawServer(handle) as server:
         for _ in range(5):
             assert post(transport, server.url()).status == 200
         assert server.connections == 1
-    finally:
-        server.close()
 
 
 def test_a_server_that_never_answers_times_out(transport):
@@ -113,14 +110,11 @@ def test_a_server_that_never_answers_times_out(transport):
         read_request(conn)
         time.sleep(3)
         conn.close()
-    server = RawServer(handle)
-    try:
+    with RawServer(handle) as server:
         started = time.monotonic()
         with pytest.raises(TransportTimeout):
             post(transport, server.url(), timeout=0.3)
         assert time.monotonic() - started < 2
-    finally:
-        server.close()
 
 
 def test_a_refused_connection_is_a_failure_not_a_timeout(transport):
@@ -134,12 +128,9 @@ def test_an_answer_that_is_not_http_is_a_failure(transport):
         read_request(conn)
         conn.sendall(b"SSH-2.0-OpenSSH_9.2\r\n")
         conn.close()
-    server = RawServer(handle)
-    try:
+    with RawServer(handle) as server:
         with pytest.raises(TransportFailure):
             post(transport, server.url())
-    finally:
-        server.close()
 
 
 def test_a_redirect_reports_its_location_and_other_answers_none(transport):
@@ -151,14 +142,11 @@ def test_a_redirect_reports_its_location_and_other_answers_none(transport):
                 answer(conn, headers=b"Location: /ignored\r\nContent-Type: text/xml\r\n")
             break
         conn.close()
-    server = RawServer(handle)
-    try:
+    with RawServer(handle) as server:
         moved = post(transport, server.url())
         assert (moved.status, moved.location, moved.body) == (302, "/elsewhere", b"moved")
         ok = post(transport, server.url())
         assert (ok.status, ok.location) == (200, None)
-    finally:
-        server.close()
 
 
 def test_a_url_that_is_not_http_is_a_failure():
