@@ -82,15 +82,18 @@ def post(transport, url, timeout=2.0):
 def test_a_connection_the_server_closed_while_idle_is_not_reused(transport):
     """The server answers one request per connection without saying `Connection: close`, then
     closes it, as an app server's idle timeout does: the next request must still succeed."""
+    closed = threading.Semaphore(0)
+
     def handle(conn, _index):
         if read_request(conn):
             answer(conn)
         conn.close()
+        closed.release()
     with RawServer(handle) as server:
         for _ in range(3):
             response = post(transport, server.url())
             assert (response.status, response.body, response.content_type) == (200, DOC, "text/xml")
-            time.sleep(0.05)  # the FIN arrives before the next request
+            assert closed.acquire(timeout=5)  # the connection is closed (idle) before the next request
         assert server.connections == 3
 
 
@@ -134,13 +137,14 @@ def test_an_answer_that_is_not_http_is_a_failure(transport):
 
 
 def test_a_redirect_reports_its_location_and_other_answers_none(transport):
-    def handle(conn, index):
+    # Both answers go out on one kept-alive connection: a server that closed after the first
+    # without `Connection: close` would race the client's reuse of it.
+    answers = iter([(b"302 Found", b"Location: /elsewhere\r\nContent-Type: text/html\r\n", b"moved"),
+                    (b"200 OK", b"Location: /ignored\r\nContent-Type: text/xml\r\n", DOC)])
+
+    def handle(conn, _index):
         while read_request(conn):
-            if index == 1:
-                answer(conn, b"302 Found", b"Location: /elsewhere\r\nContent-Type: text/html\r\n", b"moved")
-            else:
-                answer(conn, headers=b"Location: /ignored\r\nContent-Type: text/xml\r\n")
-            break
+            answer(conn, *next(answers))
         conn.close()
     with RawServer(handle) as server:
         moved = post(transport, server.url())
