@@ -49,7 +49,8 @@ def install(app: Flask) -> None:
         if session is not None:
             try:
                 if response.status_code < 400:
-                    session.commit()  # a failed commit becomes a 500, never a false 2xx
+                    if session.in_transaction():  # a create commits before it queues its row
+                        session.commit()  # a failed commit becomes a 500, never a false 2xx
                 else:
                     session.rollback()
             finally:
