@@ -14,7 +14,7 @@ def serve(settings) -> None:
 
     from cpaas.voice.controller import Controller
     from cpaas.voice.env import VoiceEnv
-    from cpaas.voice.gc_policy import CollectionPolicy
+    from cpaas.config.gc_policy import CollectionPolicy
 
     logging.basicConfig(level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     controller = Controller(VoiceEnv.from_settings(settings)).start()

@@ -39,16 +39,20 @@ def serve(host: str, port: int, password: str, controller: str, speed: float, lo
     from gevent import monkey
     if not monkey.is_module_patched("socket"):
         monkey.patch_all()
+    from cpaas.config.gc_policy import CollectionPolicy
     from cpaas.sandbox.server import SandboxSwitch
     logging.basicConfig(level=getattr(logging, log_level.upper(), logging.INFO), format="%(asctime)s %(levelname)s %(name)s %(message)s")
     switch = SandboxSwitch(host=host, port=port, password=password, controller=controller, speed=speed)
     switch.start()
+    collection = CollectionPolicy().start()  # a FreeSWITCH never stops every channel for a collection
     # One line on stdout says where we listen (tests and scripts wait for it).
     print(f"sandbox listening {switch.host}:{switch.port}", flush=True)
     try:
         switch.serve_forever()
     except KeyboardInterrupt:
         switch.stop()
+    finally:
+        collection.stop()
 
 
 def _api(host: str, port: int, password: str, command: str, timeout: float = 10.0) -> str:

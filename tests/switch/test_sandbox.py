@@ -264,7 +264,7 @@ def test_bgapi_over_the_call_socket(rig):
 
 
 def test_a_finished_call_socket_leaves_no_cyclic_garbage(rig):
-    """The controller runs full collections rarely (cpaas/voice/gc_policy.py): what a call leaves in
+    """The controller runs full collections rarely (cpaas/config/gc_policy.py): what a call leaves in
     reference cycles would stay in memory until the next one."""
     import gc
 
