@@ -151,7 +151,7 @@ MAGIC_SUFFIXES = {
     "0111": dict(dtmf="1@2s"),                                     # presses 1 two seconds after answer
     "0123": dict(dtmf="1234#@2s"),                                 # presses 1234# after 2 s
     "0199": dict(hangup_after=5.0),                                # hangs up 5 s after answer
-    "0155": dict(say="yes please@2s"),                             # says "yes please" 2 s after answer
+    "0155": dict(say="yes please@4s"),                             # says "yes please" 4 s after answer
     "0110": dict(answer_after=10.0),                               # answers after 10 s
 }
 

@@ -34,7 +34,7 @@ def _speech(esl, uuid, timeout=10.0):
 
 
 def test_a_phrase_said_while_listening_is_recognized_with_barge_in_partials_and_nlsml(esl):
-    uuid = _far_end(esl, say="yes please@1s:0.87")
+    uuid = _far_end(esl, say="yes please@3s:0.87")  # 0.3 s: detect_speech is listening by then
     done = esl.execute(uuid, "detect_speech",
                        "unimrcp '{start-input-timers=false,speech-language=en-US,speech-complete-timeout=500}"
                        "builtin:speech/transcribe' cpaas")
@@ -68,12 +68,12 @@ def test_speech_before_detection_or_after_stop_is_not_heard_and_events_need_fire
     esl.execute(early, "detect_speech", "unimrcp {no-input-timeout=1000}builtin:speech/transcribe cpaas")
     assert _speech(esl, early)[1] == "Completion-Cause: 002"
 
-    stopped = _far_end(esl, say="anyone there@1s")
+    stopped = _far_end(esl, say="anyone there@3s")
     esl.execute(stopped, "detect_speech", "unimrcp builtin:speech/transcribe cpaas")
     esl.execute(stopped, "detect_speech", "stop")
-    quiet = _far_end(esl, say="hello@1s", fire_events=False)
+    quiet = _far_end(esl, say="hello@3s", fire_events=False)
     esl.execute(quiet, "detect_speech", "unimrcp builtin:speech/transcribe cpaas")
-    time.sleep(0.4)
+    time.sleep(0.6)  # both phrases have been said (three simulated seconds after answer)
     assert not [f for f in esl.events if f.event_name == "DETECTED_SPEECH" and f.event("Unique-ID") in
                 (stopped, quiet)]
     for uuid in (early, stopped, quiet):
@@ -103,4 +103,4 @@ def test_say_scripts_parse_times_and_confidences():
         farend.parse_say_script("yes@2s:loud")
     far = farend.for_number("+15550100155")
     assert [u.text for _, u in far.say] == ["yes please"]
-    assert any(s.kind == "speech" and s.start == 2.0 for s in far.audio)  # a recording hears it too
+    assert any(s.kind == "speech" and s.start == 4.0 for s in far.audio)  # a recording hears it too

@@ -20,7 +20,7 @@ def test_what_the_caller_says_reaches_the_action_signed_and_barges_into_the_prom
     stack.number(account, "+15557652000", voice)
     watcher = stack.watch("PLAYBACK_STOP", "DETECTED_SPEECH")
     try:
-        uuid = stack.inbound_call("+15551230000", "+15557652000", say="yes please@2s:0.87")
+        uuid = stack.inbound_call("+15551230000", "+15557652000", say="yes please@4s:0.87")
         heard = webhooks.wait_for("/heard")[0]
         seen = watcher.events_until(lambda e: e.get("Speech-Type") == "detected-speech")
     finally:
@@ -38,13 +38,13 @@ def test_what_the_caller_says_reaches_the_action_signed_and_barges_into_the_prom
 def test_language_hints_and_timeouts_reach_the_recognizer_as_freeswitch_parses_them(stack, webhooks):
     account = stack.account()
     voice = webhooks.twiml("/voice", '<Response><Gather input="speech" action="/heard" language="es-MX" '
-                                     'hints="sí por favor, no gracias" timeout="3" speechTimeout="auto" '
+                                     'hints="sí por favor, no gracias" timeout="6" speechTimeout="auto" '
                                      'speechModel="phone_call" enhanced="true"><Say>Hola</Say></Gather></Response>')
     webhooks.twiml("/heard", "<Response><Hangup/></Response>")
     stack.number(account, "+15557652001", voice)
     watcher = stack.watch("CHANNEL_EXECUTE")
     try:
-        stack.inbound_call("+15551230000", "+15557652001", say="sí por favor@1s")
+        stack.inbound_call("+15551230000", "+15557652001", say="sí por favor@3s")
         started = watcher.events_until(lambda e: e.get("Application") == "detect_speech")[-1]
     finally:
         watcher.close()
@@ -52,7 +52,7 @@ def test_language_hints_and_timeouts_reach_the_recognizer_as_freeswitch_parses_t
     params, uri = parse_grammar(grammar)
     assert (engine, uri, name) == ("unimrcp", "builtin:speech/transcribe", "cpaas")
     assert params["speech-language"] == "es-MX" and params["speech-hints"] == "sí por favor,no gracias"
-    assert params["no-input-timeout"] == "3000" and params["start-input-timers"] == "false"
+    assert params["no-input-timeout"] == "6000" and params["start-input-timers"] == "false"
     assert "speech-complete-timeout" not in params  # auto: the engine decides
     assert (params["speech-model"], params["use-enhanced"], params["profanity-filter"]) == ("phone_call", "true", "true")
     assert webhooks.wait_for("/heard")[0].form["SpeechResult"] == "sí por favor"
@@ -76,7 +76,7 @@ def test_with_dtmf_and_speech_allowed_speaking_wins_when_no_key_is_pressed(stack
                                      'speechTimeout="1"><Say>Press or say</Say></Gather></Response>')
     webhooks.twiml("/got", "<Response><Hangup/></Response>")
     stack.number(account, "+15557652003", voice)
-    stack.inbound_call("+15551230000", "+15557652003", say="billing@2s")
+    stack.inbound_call("+15551230000", "+15557652003", say="billing@3s")
     got = webhooks.wait_for("/got")[0]
     assert got.form["SpeechResult"] == "billing" and float(got.form["Confidence"]) == 0.9
     assert "Digits" not in got.form
@@ -120,7 +120,7 @@ def test_interim_results_go_to_the_partial_result_callback_in_order(stack, webho
     webhooks.twiml("/heard", "<Response><Hangup/></Response>")
     webhooks.reply("/partial")
     stack.number(account, "+15557652006", voice)
-    stack.inbound_call("+15551230000", "+15557652006", say="I want to pay my bill@1s")
+    stack.inbound_call("+15551230000", "+15557652006", say="I want to pay my bill@3s")
     heard = webhooks.wait_for("/heard")[0]
     partials = webhooks.wait_for("/partial", count=5)
     assert [p.form["UnstableSpeechResult"] for p in partials] == [
