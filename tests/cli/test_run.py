@@ -41,20 +41,31 @@ def test_run_serves_the_api_and_stops_cleanly_on_ctrl_c(tmp_path):
                                auth=(sid, token), timeout=10).json()
         assert account["sid"] == sid and account["status"] == "active"
         assert requests.get(f"http://127.0.0.1:{api_port}/docs", timeout=10).status_code == 200
-        time.sleep(1.0)
-        output = _read(log)
+        access_line = f'"GET /2010-04-01/Accounts/{sid}.json HTTP/1.1" 200'  # the access log, at INFO
+        output = _eventually(lambda: _read(log), lambda out: access_line in out and all(
+            f"| {name} started" in out for name in ("redis", "api", "worker", "sandbox")))
         children = [int(pid) for pid in re.findall(r"started \(pid=(\d+)\)", output)]
         names = set(re.findall(r"\| (\w+) started \(pid=", output))
         assert {"redis", "api", "worker", "sandbox"} <= names, output[-3000:]
-        assert f'"GET /2010-04-01/Accounts/{sid}.json HTTP/1.1" 200' in output  # the access log, at INFO
+        assert access_line in output
         assert "stopped (rc=" not in output and "SIGTERM" not in output, output[-3000:]  # nothing died early
     finally:
         proc.send_signal(signal.SIGINT)
         proc.wait(30)
-    time.sleep(0.5)
-    assert not [pid for pid in children if _alive(pid)], _read(log)[-3000:]
+    alive = _eventually(lambda: [pid for pid in children if _alive(pid)], lambda pids: not pids)
+    assert not alive, _read(log)[-3000:]
     # A second start reuses the database and the same bootstrap account.
     assert sid in (tmp_path / "var").joinpath("cpaas.db").read_bytes().decode("latin-1")
+
+
+def _eventually(get, done, timeout=10.0):
+    """`get()` once `done` holds for it, or its last value after `timeout` seconds."""
+    deadline = time.monotonic() + timeout
+    value = get()
+    while not done(value) and time.monotonic() < deadline:
+        time.sleep(0.1)
+        value = get()
+    return value
 
 
 def _read(log) -> str:

@@ -65,7 +65,9 @@ def test_record_stops_on_silence_and_says_so(esl, tmp_path):
     assert done.event("Application-Response") == "_none_"
     assert esl.api(f"uuid_getvar {uuid} silence_hits_exhausted") == "true"
     ms = int(esl.api(f"uuid_getvar {uuid} record_ms"))
-    assert 2000 <= ms <= 4500  # up to 2 s of tone, then 2 s of silence
+    # Up to 2 s of tone, then 2 s of silence; well short of the 30 s limit whatever the wake-ups
+    # (at twenty times real time, half a simulated second is 25 ms).
+    assert 2000 <= ms <= 10000
     esl.api(f"uuid_kill {uuid}")
 
 
@@ -208,7 +210,7 @@ def test_scripted_inbound_call_presses_digits_and_hangs_up_through_the_controlle
     assert elapsed < 5  # a ten-second call at twenty times real time
     complete = got["complete"]
     assert complete.event("Hangup-Cause") == "NORMAL_CLEARING"
-    assert 9 <= int(complete.event("variable_billsec")) <= 11  # simulated seconds
+    assert 9 <= int(complete.event("variable_billsec")) <= 20  # ten simulated seconds, and a late timer
 
 
 def test_cli_call_places_an_inbound_call(fast, fast_controller):

@@ -116,9 +116,9 @@ def test_dial_record_from_answer_and_time_limit(stack, webhooks):
     stack.inbound_call("+15551230000", "+15557651008")
     recorded = webhooks.wait_for("/recorded", timeout=30)[0]
     assert recorded.form["DialCallStatus"] == "completed"
-    assert recorded.form["RecordingSid"].startswith("RE") and 4 <= int(recorded.form["RecordingDuration"]) <= 6
+    assert recorded.form["RecordingSid"].startswith("RE") and 4 <= int(recorded.form["RecordingDuration"]) <= 8
     limited = webhooks.wait_for("/limited", timeout=30)[0]
-    assert limited.form["DialCallStatus"] == "completed" and 2 <= int(limited.form["DialCallDuration"]) <= 4
+    assert limited.form["DialCallStatus"] == "completed" and 2 <= int(limited.form["DialCallDuration"]) <= 6
     leg = stack.finished_call(limited.form["DialCallSid"])
     assert leg.hangup_cause == "ALLOTTED_TIMEOUT"
 

@@ -58,11 +58,11 @@ def test_hang_up_while_recording_keeps_the_recording_and_posts_the_action(stack,
                                      "</Response>")
     webhooks.reply("/recorded")
     stack.number(account, "+15557653002", voice_url=voice)
-    stack.inbound_call("+15551230000", "+15557653002", audio="speech:30s", hangup_after="5s")
+    stack.inbound_call("+15551230000", "+15557653002", audio="speech:30s", hangup_after="8s")
     recorded = webhooks.wait_for("/recorded", timeout=30)[0]
     assert recorded.form["Digits"] == "hangup"
     assert recorded.form["CallStatus"] == "completed"  # from the channel, before the row has heard of it
-    assert 3 <= int(recorded.form["RecordingDuration"]) <= 6
+    assert 4 <= int(recorded.form["RecordingDuration"]) <= 9  # the caller hung up 8 s after answering
     with stack.database.session() as session:
         assert session.get(Recording, recorded.form["RecordingSid"]) is not None
 

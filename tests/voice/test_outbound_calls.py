@@ -76,7 +76,7 @@ def test_live_redirect_during_a_long_play_then_hang_up(stack, api, caller, webho
     webhooks.wait_for("/long.wav")  # the Play has started
     time.sleep(0.3)
     client.calls(call.sid).update(url=webhooks.url + "/redirected", method="POST")
-    redirected = webhooks.wait_for("/redirected", timeout=4)[0]  # the Play (12 s) was cut short
+    redirected = webhooks.wait_for("/redirected", timeout=10)[0]  # the Play (12 s) was cut short
     assert redirected.form["CallSid"] == call.sid and redirected.form["CallStatus"] == "in-progress"
 
     client.calls(call.sid).update(status="completed")

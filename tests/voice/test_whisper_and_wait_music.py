@@ -90,7 +90,7 @@ def test_each_leg_has_its_own_whisper_and_the_first_confirmed_wins(stack, webhoo
     stack.number(account, "+15557653002", voice)
     watcher = stack.watch("CHANNEL_BRIDGE")
     try:
-        stack.inbound_call("+15551230000", "+15557653002", hangup_after="10s")
+        stack.inbound_call("+15551230000", "+15557653002", hangup_after="30s")
         bridged = watcher.events_until(lambda e: e.get("Event-Name") == "CHANNEL_BRIDGE")[-1]
     finally:
         watcher.close()
@@ -184,16 +184,16 @@ def test_wait_music_stops_the_moment_the_conference_starts(stack, webhooks):
     stack.number(account, "+15557653122", late)
     watcher = stack.watch("CUSTOM", "conference::maintenance")
     try:
-        waiting = stack.inbound_call("+15551110041", waiter, hangup_after="40s")
+        waiting = stack.inbound_call("+15551110041", waiter, hangup_after="80s")
         _member_actions(watcher, waiting, lambda seen: _files(seen))
         assert _member_files(stack, waiting) == [f"http_cache://{webhooks.url}/long.wav"]  # a minute of music
-        moderator = stack.inbound_call("+15551110042", host, hangup_after="40s")
+        moderator = stack.inbound_call("+15551110042", host, hangup_after="80s")
         _member_actions(watcher, moderator, lambda seen: any(e.get("Action") == "add-member" for e in seen))
-        deadline = time.monotonic() + 2  # the music would go on for six more real seconds
+        deadline = time.monotonic() + 5  # the music would go on for six more real seconds
         while _member_files(stack, waiting):
             assert time.monotonic() < deadline, "the wait music went on after the conference started"
             time.sleep(0.05)
-        latecomer = stack.inbound_call("+15551110043", "+15557653122", hangup_after="40s")
+        latecomer = stack.inbound_call("+15551110043", "+15557653122", hangup_after="80s")
         _member_actions(watcher, latecomer, lambda seen: any(e.get("Action") == "add-member" for e in seen))
         time.sleep(0.3)
         assert _member_files(stack, latecomer) == []  # the conference is under way: nothing to wait for
@@ -217,12 +217,12 @@ def test_wait_twiml_plays_say_play_pause_and_follows_redirects(stack, webhooks):
     stack.number(account, "+15557653132", quiet)
     watcher = stack.watch("CUSTOM", "conference::maintenance")
     try:
-        silent = stack.inbound_call("+15551110052", "+15557653132", hangup_after="40s")
-        waiting = stack.inbound_call("+15551110051", waiter, hangup_after="40s")
+        silent = stack.inbound_call("+15551110052", "+15557653132", hangup_after="80s")
+        waiting = stack.inbound_call("+15551110051", waiter, hangup_after="80s")
         mine = _member_actions(watcher, waiting, lambda seen: len(_files(seen)) >= 3)
         assert _member_files(stack, silent) == []  # waitUrl="": silence
-        stack.inbound_call("+15551110053", host, hangup_after="40s")
-        deadline = time.monotonic() + 2
+        stack.inbound_call("+15551110053", host, hangup_after="80s")
+        deadline = time.monotonic() + 5
         while _member_files(stack, waiting):
             assert time.monotonic() < deadline, "the wait document went on after the conference started"
             time.sleep(0.05)
