@@ -1,8 +1,8 @@
 """How fast this machine runs Python at the moment, printed beside a benchmark's figures.
 
 A shared machine's speed drifts: on the 2-core machine these benchmarks were written on, this
-reference took 48 ms in one minute and 100 ms a few minutes later, and every figure moved with
-it. Taken before and after a run, it tells which state the figures come from, and two runs are
+reference read 34 ms at one time and 73 ms at another on the same evening, and every figure
+moved with it. Taken before and after a run, it tells which state the figures come from, and two runs are
 compared only when their references are alike."""
 from __future__ import annotations
 
