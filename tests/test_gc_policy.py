@@ -1,9 +1,12 @@
-"""The garbage-collection policy of the controller and the sandbox: young generations as usual, full collections only its own."""
+"""The garbage-collection policy of the controller and the sandbox: young generations as usual,
+full collections only its own."""
 import gc
+import time
 
 import gevent
 
 from cpaas.config.gc_policy import YOUNG_THRESHOLDS, CollectionPolicy
+from tests.support.sandbox import start_sandbox
 
 
 class Cycle:
@@ -41,10 +44,6 @@ def test_full_collections_run_only_on_the_policys_schedule_and_free_old_cycles()
 def test_the_sandbox_switch_process_runs_the_policy():
     """Without it, the sandbox stopped every channel for 35-95 ms at 1,000 calls, then sent the
     events it had held back all at once."""
-    import time
-
-    from tests.support.sandbox import start_sandbox
-
     sandbox = start_sandbox(controller="127.0.0.1:1")
     try:
         deadline = time.monotonic() + 10

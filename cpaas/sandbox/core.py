@@ -71,9 +71,8 @@ class Switch:
     def deliver(self, event: Event) -> None:
         for listener in list(self.listeners):
             listener.offer(event)
-        if event.channel_uuid is not None and event.channel_uuid in self.channel_listeners:
-            for listener in list(self.channel_listeners[event.channel_uuid]):
-                listener.offer(event)
+        for listener in list(self.channel_listeners.get(event.channel_uuid, ())):
+            listener.offer(event)
 
     def listen(self, listener) -> None:
         """Offer events to listener from now on, or file it again after its subscriptions changed.
