@@ -1,7 +1,7 @@
 import pytest
 import redis
 
-from tests.support.servers import RedisServer
+from tests.support.servers import PostgresServer, RedisServer
 
 
 @pytest.fixture(scope="session")
@@ -18,6 +18,27 @@ def redis_url(redis_server):
     client.flushall()
     client.close()
     return redis_server.url
+
+
+@pytest.fixture(scope="session")
+def postgres_server():
+    server = PostgresServer()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def postgres_url(postgres_server):
+    """A new, empty PostgreSQL database for each test."""
+    return postgres_server.new_database()
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def database_url(request, tmp_path):
+    """A new, empty database, once on each backend the product supports."""
+    if request.param == "sqlite":
+        return f"sqlite:///{tmp_path}/fresh/cpaas.db"
+    return request.getfixturevalue("postgres_url")
 
 
 @pytest.fixture

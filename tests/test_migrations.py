@@ -7,13 +7,12 @@ from cpaas.models import Base
 from cpaas.models.migrate import current, upgrade
 
 
-def test_upgrade_creates_the_models_schema(tmp_path):
-    url = f"sqlite:///{tmp_path}/fresh/cpaas.db"
-    upgrade(url)
-    assert current(url) is not None
-    engine = create_engine(url)
+def test_upgrade_creates_the_models_schema(database_url):
+    upgrade(database_url)
+    assert current(database_url) is not None
+    engine = create_engine(database_url)
     with engine.connect() as conn:
         diff = compare_metadata(MigrationContext.configure(conn), Base.metadata)
     assert diff == [], f"models and migrations disagree; add a migration: {diff}"
     assert {"accounts", "api_keys", "phone_numbers"} <= set(inspect(engine).get_table_names())
-    upgrade(url)  # idempotent
+    upgrade(database_url)  # idempotent

@@ -1,11 +1,14 @@
 """Real servers for tests: each binds 127.0.0.1 on a free port and stops when the test session ends."""
 from __future__ import annotations
 
+import glob
+import os
 import shutil
 import socket
 import subprocess
 import tempfile
 import time
+from pathlib import Path
 
 
 def free_port() -> int:
@@ -51,3 +54,51 @@ class RedisServer:
         except subprocess.TimeoutExpired:
             self._proc.kill()
         self._dir.cleanup()
+
+
+class PostgresServer:
+    """A throw-away PostgreSQL cluster (Debian's postgresql) on a free loopback port.
+
+    It runs with fsync off: the cluster lives for one test session or one benchmark."""
+
+    def __init__(self):
+        binaries = sorted(glob.glob("/usr/lib/postgresql/*/bin/initdb"), key=_version_of_bin)
+        if not binaries:
+            raise RuntimeError("PostgreSQL is not installed; scripts/test installs it (apt-get install postgresql)")
+        self._bin = Path(binaries[-1]).parent
+        # initdb refuses to run as root: the cluster then belongs to the postgres user.
+        self._as_owner = ["runuser", "-u", "postgres", "--"] if os.geteuid() == 0 else []
+        self._dir = tempfile.TemporaryDirectory(prefix="cpaas-pg-")
+        self._data = Path(self._dir.name) / "data"
+        if self._as_owner:
+            shutil.chown(self._dir.name, "postgres")
+        self.port = free_port()
+        self._run("initdb", "-D", str(self._data), "-A", "trust", "-U", "cpaas", "-E", "UTF8")
+        self._run("pg_ctl", "-D", str(self._data), "-l", str(self._data / "log"), "-w", "-o",
+                  f"-h 127.0.0.1 -p {self.port} -k {self._data} -c fsync=off", "start")
+        self._databases = 0
+
+    def _run(self, program: str, *args: str) -> None:
+        subprocess.run(self._as_owner + [str(self._bin / program), *args], check=True,
+                       stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+
+    def url(self, database: str = "postgres") -> str:
+        return f"postgresql+psycopg://cpaas@127.0.0.1:{self.port}/{database}"
+
+    def new_database(self) -> str:
+        """The URL of a new, empty database."""
+        import psycopg
+
+        self._databases += 1
+        name = f"test_{self._databases}"
+        with psycopg.connect(f"host=127.0.0.1 port={self.port} user=cpaas dbname=postgres", autocommit=True) as conn:
+            conn.execute(f"CREATE DATABASE {name}")
+        return self.url(name)
+
+    def stop(self) -> None:
+        self._run("pg_ctl", "-D", str(self._data), "-m", "immediate", "-w", "stop")
+        self._dir.cleanup()
+
+
+def _version_of_bin(path: str) -> int:
+    return int(Path(path).parent.parent.name)
