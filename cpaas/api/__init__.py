@@ -27,7 +27,7 @@ def create_app(settings: Settings | None = None, *, database: Database | None = 
     )
     app.json.sort_keys = False
     app.extensions["cpaas.settings"] = settings
-    app.extensions["cpaas.database"] = database or Database(settings.database_url)
+    app.extensions["cpaas.database"] = database or Database.from_settings(settings)
     client = redis_client or redis.Redis.from_url(settings.effective_redis_url)
     app.extensions["cpaas.redis"] = client
     app.extensions["cpaas.rate_limiter"] = RateLimiter(client, settings.api_rate_limit, settings.api_rate_window)

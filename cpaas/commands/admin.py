@@ -76,7 +76,7 @@ def numbers_add(ctx, phone_number, account_sid, **fields):
 
 def _session(ctx):
     upgrade(ctx.settings.database_url)
-    return Database(ctx.settings.database_url).session()
+    return Database.from_settings(ctx.settings).session()
 
 
 def _account(session, sid: str) -> Account:

@@ -42,7 +42,7 @@ def prepare(settings: Settings) -> tuple[str, str, bool]:
     settings.data_dir.mkdir(parents=True, exist_ok=True)
     settings.recordings_dir.mkdir(parents=True, exist_ok=True)
     upgrade(settings.database_url)
-    database = Database(settings.database_url)
+    database = Database.from_settings(settings)
     try:
         with database.session() as session:
             account, created = bootstrap_account(session)

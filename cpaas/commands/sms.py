@@ -34,7 +34,7 @@ def receive(ctx, from_, to, body, gateway):
                             gateway=gateway)
     except DomainError as exc:
         raise click.BadParameter(exc.message, param_hint="--to") from None
-    database = Database(settings.database_url)
+    database = Database.from_settings(settings)
     try:
         with database.session() as session:
             message, _ = messages.receive(session, sms_in)

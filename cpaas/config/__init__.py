@@ -14,6 +14,9 @@ from urllib.parse import urlsplit
 
 from dotenv import dotenv_values
 
+#: Connections each process keeps open to the database (`DATABASE_POOL_SIZE`).
+DEFAULT_DATABASE_POOL_SIZE = 16
+
 
 class SettingsError(Exception):
     """A setting is missing or malformed; the message names the variable."""
@@ -45,6 +48,8 @@ class FreeSwitchNode:
 class Settings:
     data_dir: Path
     database_url: str
+    #: Connections each process keeps open to the database; a unit of work beyond them waits for one.
+    database_pool_size: int
     redis_url: str | None
     redis_port: int
     public_base_url: str
@@ -205,6 +210,7 @@ def _read(env: _Reader) -> Settings:
     return Settings(
         data_dir=data_dir,
         database_url=database_url,
+        database_pool_size=env.int("DATABASE_POOL_SIZE", DEFAULT_DATABASE_POOL_SIZE, 1, 1000),
         redis_url=redis_url,
         redis_port=env.int("REDIS_PORT", 6380),
         public_base_url=public_base_url,

@@ -16,7 +16,7 @@ class JobContext:
 
     @cached_property
     def database(self) -> Database:
-        return Database(self.settings.database_url)
+        return Database.from_settings(self.settings)
 
     @cached_property
     def redis(self) -> redis.Redis:

@@ -16,7 +16,6 @@ from urllib.request import pathname2url
 from gevent import monkey
 from sqlalchemy import event
 
-SQLITE_POOL = 32  # connections kept open per process
 LOCK_TIMEOUT = 30  # seconds a write waits for another's: api, controller and worker share one SQLite file
 CHECKPOINT_INTERVAL = 0.5  # seconds between checkpoints
 RESTART_FRAMES = 1000  # a WAL this long (SQLite's own auto-checkpoint size, ~4 MB) is restarted

@@ -39,4 +39,4 @@ class VoiceEnv:
 
     @classmethod
     def from_settings(cls, settings: Settings) -> "VoiceEnv":
-        return cls(settings, Database(settings.database_url), redis.Redis.from_url(settings.effective_redis_url))
+        return cls(settings, Database.from_settings(settings), redis.Redis.from_url(settings.effective_redis_url))

@@ -24,7 +24,7 @@ def settings_for_tests(tmp_path, redis_url: str, **overrides) -> Settings:
 
 def make_app(settings: Settings):
     upgrade(settings.database_url)
-    database = Database(settings.database_url)
+    database = Database.from_settings(settings)
     return create_app(settings, database=database), database
 
 
