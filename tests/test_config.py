@@ -5,7 +5,7 @@ from cpaas.config import SettingsError, load_settings
 
 def test_defaults_run_on_one_machine(tmp_path):
     settings = load_settings({"DATA_DIR": str(tmp_path)}, dotenv=None)
-    assert settings.database_url == f"sqlite:///{tmp_path}/cpaas.db"
+    assert settings.database_url == f"sqlite:///{tmp_path}/cpaas.db" and settings.database_pool_size == 16
     assert settings.recordings_dir == tmp_path / "recordings"
     assert settings.uses_sandbox
     assert [(n.host, n.port, n.password) for n in settings.esl_nodes] == [("127.0.0.1", 8021, "ClueCon")]
@@ -25,6 +25,7 @@ def test_freeswitch_nodes_replace_the_sandbox():
     ("API_PORT", "eighty"), ("API_PORT", "70000"), ("FREESWITCH_NODES", "http://fs1"),
     ("STORAGE_BACKEND", "ftp"), ("API_RATE_LIMIT", "10/fortnight"), ("REDIS_URL", "localhost:6379"),
     ("PUBLIC_BASE_URL", "example.com"), ("WEBHOOK_TIMEOUT", "-1"), ("DATABASE_URL", "cpaas.db"),
+    ("DATABASE_POOL_SIZE", "0"),
 ])
 def test_a_wrong_setting_names_its_variable(variable, value):
     with pytest.raises(SettingsError) as excinfo:

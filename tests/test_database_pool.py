@@ -9,6 +9,7 @@ import pytest
 from sqlalchemy import event, make_url, text
 from sqlalchemy.exc import OperationalError
 
+from cpaas.config import load_settings
 from cpaas.models import Database
 
 
@@ -67,4 +68,11 @@ def test_a_connection_in_steady_use_is_not_checked(postgres_url):
     with pytest.raises(OperationalError):
         _backend_pid(database)
     assert _backend_pid(database) != first
+    database.dispose()
+
+
+def test_the_pool_size_is_a_setting(tmp_path):
+    settings = load_settings({"DATA_DIR": str(tmp_path), "DATABASE_POOL_SIZE": "5"}, dotenv=None)
+    database = Database.from_settings(settings)
+    assert database.engine.pool.size() == 5 and database.engine.pool._max_overflow == 0
     database.dispose()
