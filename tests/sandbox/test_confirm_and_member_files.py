@@ -88,10 +88,11 @@ def test_a_confirmation_socket_that_lets_go_connects_the_leg(esl, confirm_contro
         ctl = ScriptedController(conn)
         ctl.send("connect")
         got["answer_state"] = ctl.reply().header("Answer-State")
+        ctl.send("myevents")
+        ctl.reply()
         ctl.send("sendmsg\ncall-command: execute\nexecute-app-name: playback\n"
                  "execute-app-arg: silence_stream://1000\nevent-lock: true")
-        ctl.reply()
-        time.sleep(0.2)
+        ctl.until(lambda f: f.event_name == "CHANNEL_EXECUTE_COMPLETE" and f.event("Application") == "playback")
         ctl.send("exit")
         got["bye"] = ctl.reply().header("Reply-Text")
         done.set()

@@ -208,6 +208,6 @@ def test_silent_connection_is_probed_dropped_and_replaced(serve):
     deadline = time.monotonic() + 3
     while conn.connects < 2 and time.monotonic() < deadline:
         gevent.sleep(0.02)
-    assert conn.connects == 2
+    assert conn.connects >= 2  # a stalled test may see the new connection probed and replaced too
     assert server.players[0].received[-1].line == "api status"
     conn.stop()

@@ -17,7 +17,7 @@ NODES = [FreeSwitchNode("fs1", "127.0.0.1", 8021, "ClueCon"), FreeSwitchNode("fs
 @pytest.fixture
 def registry(redis_url):
     client = redis.Redis.from_url(redis_url)
-    yield NodeRegistry(client, NODES, node_ttl=0.5)
+    yield NodeRegistry(client, NODES)
     client.close()
 
 
@@ -37,7 +37,8 @@ def test_pick_takes_the_least_loaded_healthy_node_and_counts_it_at_once(registry
     assert registry.status("fs1").sessions == 3
 
 
-def test_unhealthy_and_silent_nodes_are_not_picked(registry):
+def test_unhealthy_and_silent_nodes_are_not_picked(redis_url):
+    registry = NodeRegistry(redis.Redis.from_url(redis_url), NODES, node_ttl=0.5)  # silent after 0.5 s
     registry.report(_health("fs1", 0, connected=False))
     registry.report(_health("fs2", 500))
     assert registry.pick().name == "fs2"
@@ -47,6 +48,7 @@ def test_unhealthy_and_silent_nodes_are_not_picked(registry):
         registry.pick()
     # an expired node is not resurrected by a pick's increment
     assert registry.redis.exists("cpaas:switch:node:fs2") == 0
+    registry.redis.close()
 
 
 def test_load_is_relative_to_capacity(registry):
