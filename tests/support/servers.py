@@ -79,8 +79,10 @@ class PostgresServer:
         self._databases = 0
 
     def _run(self, program: str, *args: str) -> None:
-        subprocess.run(self._as_owner + [str(self._bin / program), *args], check=True,
-                       stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+        done = subprocess.run(self._as_owner + [str(self._bin / program), *args], stdout=subprocess.DEVNULL,
+                              stderr=subprocess.PIPE, text=True)
+        if done.returncode != 0:
+            raise RuntimeError(f"{program} failed ({done.returncode}): {done.stderr.strip()[-2000:]}")
 
     def url(self, database: str = "postgres") -> str:
         return f"postgresql+psycopg://cpaas@127.0.0.1:{self.port}/{database}"
