@@ -168,6 +168,14 @@ _OWNED_NUMBER = select(PhoneNumber.sid).where(PhoneNumber.account_sid == bindpar
 
 def create_call(session: Session, redis_client: redis.Redis, router, account_sid: str, request: NewCall) -> Call:
     """Validate, write the row `queued`, and queue it for a controller to dial."""
+    call = prepare_call(session, router, account_sid, request)
+    queue_call(session, redis_client, call)
+    return call
+
+
+def prepare_call(session: Session, router, account_sid: str, request: NewCall) -> Call:
+    """Validate and write the row `queued`, uncommitted: rows that belong with the call (a conference
+    participant) join the same transaction before queue_call makes them visible to the dialler."""
     if not request.to:
         raise InvalidParameter("A 'To' phone number is required.", reason="to_required", field="To")
     if not request.from_:
@@ -194,10 +202,14 @@ def create_call(session: Session, redis_client: redis.Redis, router, account_sid
                 send_digits=request.send_digits, record=request.record, caller_id=request.caller_id,
                 recording_status_callback=request.recording_status_callback, phone_number_sid=owned)
     insert_row(session, call)
-    session.commit()  # the dispatcher may dial it at once: the row must be visible first
-    enqueue_call(redis_client, account_sid, call.sid)
-    log.info("%s queued: %s -> %s via %s", call.sid, from_, to, route.endpoint)
+    log.debug("%s: %s -> %s routes via %s", call.sid, from_, to, route.endpoint)
     return call
+
+
+def queue_call(session: Session, redis_client: redis.Redis, call: Call) -> None:
+    session.commit()  # the dispatcher may dial it at once: the row must be visible first
+    enqueue_call(redis_client, call.account_sid, call.sid)
+    log.info("%s queued: %s -> %s", call.sid, call.from_, call.to)
 
 
 def update_call(session: Session, redis_client: redis.Redis, call_events: CallEvents, call: Call, *,

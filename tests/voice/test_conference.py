@@ -92,6 +92,41 @@ def test_end_a_conference_through_the_api(stack, api, webhooks):
     assert ended.reason_conference_ended == "conference-ended-via-api"
 
 
+def test_dial_a_new_participant_into_a_running_conference(stack, api, webhooks):
+    account = stack.account()
+    client = twilio_client(api.url, account)
+    events = webhooks.reply("/conf-events")
+    room = webhooks.twiml("/room", f'<Response><Dial><Conference statusCallback="{events}" '
+                                   'statusCallbackEvent="join leave end">Huddle</Conference></Dial></Response>')
+    stack.number(account, "+15557652004", room)  # also the caller id the new participant sees
+    first = stack.inbound_call("+15551110004", "+15557652004", hangup_after="60s")
+    conference_sid = webhooks.wait_for("/conf-events")[0].form["ConferenceSid"]
+
+    status = webhooks.reply("/participant-status")
+    added = client.conferences(conference_sid).participants.create(
+        from_="+15557652004", to="+15557650000", muted=True, end_conference_on_exit=True, beep="false",
+        status_callback=status, status_callback_event=["answered", "completed"])
+    assert (added.status, added.muted, added.conference_sid) == ("queued", True, conference_sid)
+    joined = webhooks.wait_for("/conf-events", count=2)[1]
+    assert joined.form["CallSid"] == added.call_sid and joined.form["StatusCallbackEvent"] == "participant-join"
+    dialled = client.calls(added.call_sid).fetch()
+    assert (dialled.to, dialled._from, dialled.direction) == ("+15557650000", "+15557652004", "outbound-api")
+    participant = client.conferences(conference_sid).participants(added.call_sid).fetch()
+    assert participant.status == "connected" and participant.muted and participant.end_conference_on_exit
+    members = {line.split(";")[2]: line.split(";")[5]  # the switch's flags: only the first caller speaks
+               for line in stack.esl.api(f"conference {conference_sid} list").splitlines()}
+    added_uuid = stack.wait_call(lambda c: c.sid == added.call_sid).channel_uuid
+    assert "speak" in members[first] and "speak" not in members[added_uuid]
+
+    # It joined with endConferenceOnExit: hanging it up ends the conference and releases the first caller.
+    client.calls(added.call_sid).update(status="completed")
+    ended = webhooks.wait_for("/conf-events", count=5, timeout=20)  # 2 joins, 2 leaves, end
+    assert ended[-1].form["StatusCallbackEvent"] == "conference-end"
+    assert stack.finished_call(stack.wait_call(lambda c: c.channel_uuid == first).sid).status == "completed"
+    assert [c.form["CallStatus"] for c in webhooks.wait_for("/participant-status", count=2)] == [
+        "in-progress", "completed"]
+
+
 def test_beep_and_record_from_start(stack, api, webhooks):
     from sqlalchemy import select
 

@@ -7,7 +7,8 @@ import pytest
 
 from tests.support.voice import VoiceStack
 from tests.voice.test_call_recordings import test_start_pause_resume_stop_a_live_recording  # noqa: F401
-from tests.voice.test_conference import test_three_callers_mute_kick_and_end_on_moderator_exit  # noqa: F401
+from tests.voice.test_conference import (  # noqa: F401
+    test_dial_a_new_participant_into_a_running_conference, test_three_callers_mute_kick_and_end_on_moderator_exit)
 from tests.voice.test_inbound_flow import (  # noqa: F401
     test_say_gather_digits_then_action_document, test_unknown_number_is_rejected_with_a_failed_row)
 from tests.voice.test_outbound_calls import (  # noqa: F401

@@ -195,12 +195,13 @@ class Participants(MethodView):
                                        status_callback_method=params["status_callback_method"],
                                        status_callback_events=tuple(params["status_callback_event"]),
                                        timeout=params["timeout"])
-        call = _domain(lambda: call_service.create_call(db_session(), redis_client(), router(), account_sid, request))
+        call = _domain(lambda: call_service.prepare_call(db_session(), router(), account_sid, request))
         participant = Participant(conference_sid=conference.sid, call_sid=call.sid, account_sid=account_sid,
                                   status="queued", muted=params["muted"],
                                   start_conference_on_enter=params["start_conference_on_enter"],
                                   end_conference_on_exit=params["end_conference_on_exit"])
-        db_session().add(participant)
+        db_session().add(participant)  # committed with the call: the joining controller replaces this row
+        call_service.queue_call(db_session(), redis_client(), call)
         return participant
 
 
