@@ -117,6 +117,9 @@ def test_dial_a_new_participant_into_a_running_conference(stack, api, webhooks):
                for line in stack.esl.api(f"conference {conference_sid} list").splitlines()}
     added_uuid = stack.wait_call(lambda c: c.sid == added.call_sid).channel_uuid
     assert "speak" in members[first] and "speak" not in members[added_uuid]
+    client.conferences(conference_sid).participants(added.call_sid).update(announce_url=webhooks.url + "/hi.wav")
+    assert webhooks.wait_for("/hi.wav")[0].method == "GET"  # the switch fetched it, to play to that member alone
+    assert f"conference {conference_sid} play http_cache://{webhooks.url}/hi.wav " in stack.controller.output()
 
     # It joined with endConferenceOnExit: hanging it up ends the conference and releases the first caller.
     client.calls(added.call_sid).update(status="completed")
