@@ -104,11 +104,13 @@ def _bool(value: bool) -> str:
 # ---- API side: changing a live conference -----------------------------------------------------
 
 def send_member_command(redis_client, conference: Conference, participant: Participant | None, command: str,
-                        argument: str | None = None) -> None:
-    """`conference <sid> <command> [<member id>|all] [argument]` on the node that hosts it."""
+                        url: str | None = None, method: str | None = None) -> None:
+    """`conference <sid> <command> [<member id>|all]` on the node that hosts it; for play and hold,
+    with what `url` (fetched with `method`) says to play."""
     target = participant.member_id if participant is not None else "all"
     send_command(redis_client, conference.node or "", participant.call_sid if participant else conference.sid,
-                 "conference", conference=conference.sid, command=command, member=target, argument=argument)
+                 "conference", conference=conference.sid, command=command, member=target, argument=url,
+                 method=method)
 
 
 def end_conference(redis_client, conference: Conference) -> None:
@@ -117,7 +119,10 @@ def end_conference(redis_client, conference: Conference) -> None:
 
 
 def update_participant(redis_client, conference: Conference, participant: Participant, *, muted=None,
-                       hold=None, hold_url=None, announce_url=None) -> Participant:
+                       hold=None, hold_url=None, hold_method="GET", announce_url=None,
+                       announce_method="POST") -> Participant:
+    """Twilio's Participant update. HoldUrl and AnnounceUrl answer with audio or with TwiML of <Play>,
+    <Say>, <Pause> and <Redirect> (Twilio's defaults: HoldMethod GET, AnnounceMethod POST)."""
     if participant.status != "connected" or participant.member_id is None:
         raise InvalidParameter("The participant is not connected", reason="not_connected")
     if muted is not None and muted != participant.muted:
@@ -126,8 +131,8 @@ def update_participant(redis_client, conference: Conference, participant: Partic
         participant.hold = hold
         # mod_conference: `hold <member> [file]`; the held member hears HoldUrl (else the profile's music).
         send_member_command(redis_client, conference, participant, "hold" if hold else "unhold",
-                            hold_url if hold else None)
+                            hold_url if hold else None, hold_method)
     if announce_url:
-        send_member_command(redis_client, conference, participant, "play", announce_url)
+        send_member_command(redis_client, conference, participant, "play", announce_url, announce_method)
     participant.date_updated = utcnow()
     return participant

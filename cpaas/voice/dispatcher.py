@@ -19,7 +19,9 @@ from cpaas.switch.errors import EslError
 from cpaas.switch.originate import Endpoint, OriginateRequest
 from cpaas.voice import recordings
 from cpaas.voice.env import VoiceEnv
-from cpaas.voice.media import Audio, file_of
+from cpaas.voice.media import file_string, quote_argument
+from cpaas.voice.twiml.fetch import DocumentRequest, FetchFailure
+from cpaas.voice.twiml.member_audio import fetch_media
 
 log = logging.getLogger("cpaas.voice")
 
@@ -146,17 +148,37 @@ class Dispatcher:
             gevent.spawn(recordings.finish, self.env, command["recording"])
 
     def _conference(self, listener, command: dict) -> None:
-        """mute/unmute/hold/unhold/kick a member (or all), or play a file to one (or to the held one)."""
-        verb, member = command["command"], command["member"]
-        argument = command.get("argument")
-        if verb == "play" and argument:
-            line = f"conference {command['conference']} play {file_of(Audio(argument))} {member}"
-        elif verb == "hold" and argument:
-            line = f"conference {command['conference']} hold {member} {file_of(Audio(argument))}"
-        else:
-            line = f"conference {command['conference']} {verb} {member}"
-        log.info("%s: conference %s", command["call_sid"], line)
-        listener.connection.api(line)
+        """mute/unmute/hold/unhold/kick a member (or all), or play what a URL says to one member
+        (AnnounceUrl) or to the held one (HoldUrl)."""
+        if command["command"] in ("play", "hold") and command.get("argument"):
+            gevent.spawn(self._conference_audio, listener, command)  # the URL is fetched first: not in this loop
+            return
+        self._conference_api(listener, command, f"conference {command['conference']} {command['command']} "
+                                                f"{command['member']}")
+
+    def _conference_audio(self, listener, command: dict) -> None:
+        verb, conference, member = command["command"], command["conference"], command["member"]
+        purpose = "conference-announce-url" if verb == "play" else "conference-hold-url"
+        first = DocumentRequest(command["argument"], (command.get("method") or "POST").upper(),
+                                {"ConferenceSid": conference}, purpose=purpose)
+        try:
+            media = fetch_media(self.env, command["call_sid"], first)
+        except FetchFailure as exc:
+            log.warning("%s: %s error %d: %s", command["call_sid"], purpose, exc.code, exc.message)
+            media = []
+        audio = quote_argument(file_string(media)) if media else None
+        if verb == "play" and audio:
+            self._conference_api(listener, command, f"conference {conference} play {audio} {member}")
+        elif verb == "hold":  # without audio of its own, the held member hears the profile's music
+            self._conference_api(listener, command, f"conference {conference} hold {member} {audio or ''}".rstrip())
+
+    @staticmethod
+    def _conference_api(listener, command: dict, line: str) -> None:
+        log.info("%s: %s", command["call_sid"], line[:300])
+        try:
+            listener.connection.api(line)
+        except EslError as exc:
+            log.warning("%s: %s failed: %s", command["call_sid"], line[:120], exc)
 
     # ---- commands for live calls ---------------------------------------------------------------
 

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from cpaas.config import Settings
+
 
 @dataclass(frozen=True)
 class Speech:
@@ -28,6 +30,11 @@ Media = Speech | Audio | Silence
 def engine_voice(voices: dict, requested: str) -> str:
     """Twilio voice name ('man', 'Polly.Joanna', ...) -> the TTS engine's voice."""
     return voices.get(requested) or voices.get(requested.lower()) or voices.get("*", "kal")
+
+
+def spoken(settings: Settings, text: str, voice: str) -> Speech:
+    """`text` in the configured TTS engine, with the engine's voice for the requested one."""
+    return Speech(text, engine_voice(settings.tts_voices, voice), settings.tts_engine)
 
 
 def file_of(media: Media) -> str:

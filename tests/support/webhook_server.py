@@ -1,8 +1,12 @@
 """A real HTTP server on loopback that records every request and answers as each test scripts it."""
 from __future__ import annotations
 
+import io
+import math
+import struct
 import threading
 import time
+import wave
 from collections import defaultdict, deque
 from dataclasses import dataclass, field
 
@@ -29,6 +33,19 @@ class Reply:
     content_type: str = "text/xml"
     delay: float = 0.0
     headers: dict = field(default_factory=dict)
+
+    @classmethod
+    def wav(cls, seconds: float) -> "Reply":
+        """`seconds` of a 440 Hz tone as an 8 kHz 16-bit mono WAV."""
+        frames = b"".join(struct.pack("<h", int(8000 * math.sin(2 * math.pi * 440 * i / 8000)))
+                          for i in range(int(8000 * seconds)))
+        out = io.BytesIO()
+        with wave.open(out, "wb") as wav:
+            wav.setnchannels(1)
+            wav.setsampwidth(2)
+            wav.setframerate(8000)
+            wav.writeframes(frames)
+        return cls(body=out.getvalue(), content_type="audio/wav")
 
 
 class WebhookServer:

@@ -1,7 +1,10 @@
 """A conference of three calls: rows and callbacks follow FreeSWITCH's events; the API mutes, kicks and ends."""
 import time
 
+from twilio.request_validator import RequestValidator
+
 from tests.support.voice import twilio_client
+from tests.support.webhook_server import Reply
 
 
 def test_three_callers_mute_kick_and_end_on_moderator_exit(stack, api, webhooks):
@@ -43,14 +46,16 @@ def test_three_callers_mute_kick_and_end_on_moderator_exit(stack, api, webhooks)
     assert muted and muted[0].form["CallSid"] == second and muted[0].form["Muted"] == "true"
     assert client.conferences(conference_sid).participants(second).fetch().muted is True
 
-    held = client.conferences(conference_sid).participants(third).update(hold=True,
-                                                                         hold_url=webhooks.url + "/hold.wav")
+    hold_music = webhooks.reply("/hold.wav", default=Reply.wav(2))
+    held = client.conferences(conference_sid).participants(third).update(hold=True, hold_url=hold_music)
     assert held.hold is True
-    deadline = time.monotonic() + 10  # the node's controller ran `conference <sid> hold <member> <HoldUrl>`
-    while "/hold.wav" not in stack.controller.output():
+    # The controller asked the HoldUrl what to play (GET, Twilio's HoldMethod): audio, so the member hears it.
+    assert webhooks.wait_for("/hold.wav")[0].args["ConferenceSid"] == conference_sid
+    deadline = time.monotonic() + 10
+    while f"conference {conference_sid} hold " not in stack.controller.output():
         assert time.monotonic() < deadline
         time.sleep(0.1)
-    assert f"conference {conference_sid} hold " in stack.controller.output()
+    assert f" 'http_cache://{hold_music}?" in stack.controller.output()
     client.conferences(conference_sid).participants(third).delete()
     assert stack.finished_call(third).status == "completed"  # kicked: its document ends, the call hangs up
 
@@ -117,9 +122,17 @@ def test_dial_a_new_participant_into_a_running_conference(stack, api, webhooks):
                for line in stack.esl.api(f"conference {conference_sid} list").splitlines()}
     added_uuid = stack.wait_call(lambda c: c.sid == added.call_sid).channel_uuid
     assert "speak" in members[first] and "speak" not in members[added_uuid]
-    client.conferences(conference_sid).participants(added.call_sid).update(announce_url=webhooks.url + "/hi.wav")
-    assert webhooks.wait_for("/hi.wav")[0].method == "GET"  # the switch fetched it, to play to that member alone
-    assert f"conference {conference_sid} play http_cache://{webhooks.url}/hi.wav " in stack.controller.output()
+    # AnnounceUrl answers with TwiML, as Twilio allows: what it says plays to that member alone.
+    webhooks.reply("/chime.wav", default=Reply.wav(0.5))
+    announce = webhooks.twiml("/announce", '<Response><Say>Welcome</Say><Play>/chime.wav</Play></Response>')
+    client.conferences(conference_sid).participants(added.call_sid).update(announce_url=announce)
+    asked = webhooks.wait_for("/announce")[0]
+    assert asked.method == "POST" and (asked.form["ConferenceSid"], asked.form["CallSid"]) == (
+        conference_sid, added.call_sid)
+    assert RequestValidator(account.token).validate(asked.url, asked.form, asked.headers["X-Twilio-Signature"])
+    assert webhooks.wait_for("/chime.wav")[0].method == "GET"  # the switch fetched the file to play it
+    assert (f"conference {conference_sid} play 'file_string://tts://flite|kal|Welcome!http_cache://{webhooks.url}"
+            f"/chime.wav' ") in stack.controller.output()
 
     # It joined with endConferenceOnExit: hanging it up ends the conference and releases the first caller.
     client.calls(added.call_sid).update(status="completed")

@@ -109,23 +109,6 @@ def test_each_leg_has_its_own_whisper_and_the_first_confirmed_wins(stack, webhoo
 
 # ---- conference wait music ---------------------------------------------------------------------
 
-def _wav(seconds: float) -> bytes:
-    """A 440 Hz tone as an 8 kHz 16-bit mono WAV."""
-    import io
-    import math
-    import struct
-    import wave
-    frames = b"".join(struct.pack("<h", int(8000 * math.sin(2 * math.pi * 440 * i / 8000)))
-                      for i in range(int(8000 * seconds)))
-    out = io.BytesIO()
-    with wave.open(out, "wb") as wav:
-        wav.setnchannels(1)
-        wav.setsampwidth(2)
-        wav.setframerate(8000)
-        wav.writeframes(frames)
-    return out.getvalue()
-
-
 def _member_actions(watcher, uuid: str, until) -> list[dict]:
     """conference::maintenance events of the member on channel `uuid`, read until until(those) holds."""
     mine: list[dict] = []
@@ -156,7 +139,7 @@ def test_wait_audio_loops_for_the_waiting_participant(stack, webhooks):
     from tests.support.webhook_server import Reply
 
     account = stack.account()
-    webhooks.reply("/hold.wav", default=Reply(body=_wav(1.5), content_type="audio/wav"))
+    webhooks.reply("/hold.wav", default=Reply.wav(1.5))
     waiter, _ = _conference_numbers(stack, webhooks, account, "Lobby", 'waitUrl="/hold.wav" waitMethod="GET"', 3110)
     watcher = stack.watch("CUSTOM", "conference::maintenance")
     try:
@@ -178,8 +161,8 @@ def test_wait_music_stops_the_moment_the_conference_starts(stack, webhooks):
     from tests.support.webhook_server import Reply
 
     account = stack.account()
-    webhooks.reply("/long.wav", default=Reply(body=_wav(60), content_type="audio/wav"))
-    webhooks.reply("/late.wav", default=Reply(body=_wav(60), content_type="audio/wav"))
+    webhooks.reply("/long.wav", default=Reply.wav(60))
+    webhooks.reply("/late.wav", default=Reply.wav(60))
     waiter, host = _conference_numbers(stack, webhooks, account, "Standup", 'waitUrl="/long.wav"', 3120)
     late = webhooks.twiml("/late", '<Response><Dial><Conference startConferenceOnEnter="false" waitUrl="/late.wav">'
                                    "Standup</Conference></Dial></Response>")
@@ -209,7 +192,7 @@ def test_wait_twiml_plays_say_play_pause_and_follows_redirects(stack, webhooks):
     from tests.support.webhook_server import Reply
 
     account = stack.account()
-    webhooks.reply("/chime.wav", default=Reply(body=_wav(1), content_type="audio/wav"))
+    webhooks.reply("/chime.wav", default=Reply.wav(1))
     webhooks.twiml("/wait", '<Response><Say>Please hold</Say><Play>/chime.wav</Play><Hangup/>'
                             '<Redirect method="GET">/wait-more</Redirect></Response>')
     webhooks.twiml("/wait-more", '<Response><Pause length="30"/></Response>')

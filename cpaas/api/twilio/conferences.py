@@ -94,7 +94,9 @@ class ParticipantUpdateParams(TwilioParams):
     muted = TwilioBool(data_key="Muted")
     hold = TwilioBool(data_key="Hold")
     hold_url = url_param("HoldUrl")
+    hold_method = method_param("HoldMethod", load_default="GET")
     announce_url = url_param("AnnounceUrl")
+    announce_method = method_param("AnnounceMethod", load_default="POST")
 
 
 class ParticipantCreateParams(TwilioParams):
@@ -219,7 +221,8 @@ class ParticipantResource(MethodView):
         conference, participant = _participant(account_sid, sid, call_sid)
         return _domain(lambda: service.update_participant(
             redis_client(), conference, participant, muted=params.get("muted"), hold=params.get("hold"),
-            hold_url=params.get("hold_url"), announce_url=params.get("announce_url")))
+            hold_url=params.get("hold_url"), hold_method=params["hold_method"],
+            announce_url=params.get("announce_url"), announce_method=params["announce_method"]))
 
     @blp.response(204)
     def delete(self, account_sid, sid, call_sid):

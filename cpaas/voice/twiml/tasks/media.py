@@ -1,15 +1,14 @@
 """<Say>, <Play>, <Pause>."""
 from __future__ import annotations
 
-from cpaas.voice.media import Audio, Speech, engine_voice
+from cpaas.voice.media import Audio, Speech, spoken
 from cpaas.voice.twiml import verbs as v
 
 UNTIL_HANGUP = 1000  # loop="0": Twilio repeats until the call ends
 
 
 def speech(flow, verb: v.Say) -> Speech:
-    settings = flow.env.settings
-    return Speech(verb.text, engine_voice(settings.tts_voices, verb.voice), settings.tts_engine)
+    return spoken(flow.env.settings, verb.text, verb.voice)
 
 
 def say(flow, verb: v.Say):

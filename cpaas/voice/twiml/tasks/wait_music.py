@@ -17,10 +17,11 @@ from gevent.event import Event
 
 from cpaas.switch.errors import EslError
 from cpaas.voice import members
-from cpaas.voice.media import Audio, Media, Silence
+from cpaas.voice.media import Audio, Media
 from cpaas.voice.twiml import verbs as v
 from cpaas.voice.twiml.fetch import DocumentRequest, FetchFailure
-from cpaas.voice.twiml.tasks.media import UNTIL_HANGUP, speech
+from cpaas.voice.twiml.member_audio import media_of
+from cpaas.voice.twiml.tasks.media import UNTIL_HANGUP
 
 log = logging.getLogger("cpaas.voice")
 PURPOSE = "conference-wait-url"
@@ -117,17 +118,13 @@ class WaitMusic:
         return None
 
     def _play_verb(self, verb, base: str) -> None:
-        if isinstance(verb, v.Say):
-            media, times = speech(self.flow, verb), verb.loop or UNTIL_HANGUP
-        elif isinstance(verb, v.Play) and verb.url:
-            media, times = Audio(urljoin(base, verb.url)), verb.loop or UNTIL_HANGUP
-        elif isinstance(verb, v.Pause) and verb.length:
-            media, times = Silence(verb.length), 1
-        else:
+        played = media_of(verb, base, self.flow.env.settings)
+        if played is None:
             log.warning("%s: <%s> does not play while waiting for a conference (only Play, Say, Pause and "
                         "Redirect do); skipped", self.call_sid, type(verb).__name__)
             return
-        for _ in range(times):
+        media, times = played
+        for _ in range(times or UNTIL_HANGUP):
             if not self._play(media):
                 return
 
