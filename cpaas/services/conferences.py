@@ -109,7 +109,7 @@ def send_member_command(redis_client, conference: Conference, participant: Parti
     with what `url` (fetched with `method`) says to play."""
     target = participant.member_id if participant is not None else "all"
     send_command(redis_client, conference.node or "", participant.call_sid if participant else conference.sid,
-                 "conference", conference=conference.sid, command=command, member=target, argument=url,
+                 "conference", conference=conference.sid, command=command, member=target, url=url,
                  method=method)
 
 

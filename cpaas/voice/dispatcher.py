@@ -150,7 +150,7 @@ class Dispatcher:
     def _conference(self, listener, command: dict) -> None:
         """mute/unmute/hold/unhold/kick a member (or all), or play what a URL says to one member
         (AnnounceUrl) or to the held one (HoldUrl)."""
-        if command["command"] in ("play", "hold") and command.get("argument"):
+        if command["command"] in ("play", "hold") and command.get("url"):
             gevent.spawn(self._conference_audio, listener, command)  # the URL is fetched first: not in this loop
             return
         self._conference_api(listener, command, f"conference {command['conference']} {command['command']} "
@@ -159,7 +159,7 @@ class Dispatcher:
     def _conference_audio(self, listener, command: dict) -> None:
         verb, conference, member = command["command"], command["conference"], command["member"]
         purpose = "conference-announce-url" if verb == "play" else "conference-hold-url"
-        first = DocumentRequest(command["argument"], (command.get("method") or "POST").upper(),
+        first = DocumentRequest(command["url"], (command.get("method") or "POST").upper(),
                                 {"ConferenceSid": conference}, purpose=purpose)
         try:
             media = fetch_media(self.env, command["call_sid"], first)
