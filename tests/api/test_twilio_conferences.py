@@ -6,7 +6,7 @@ import pytest
 from sqlalchemy import select
 from twilio.base.exceptions import TwilioException, TwilioRestException
 
-from cpaas.models import Conference
+from cpaas.models import Conference, Participant
 
 
 @pytest.fixture
@@ -45,3 +45,19 @@ def test_another_accounts_conference_and_bad_filters_are_refused(client, confere
     with pytest.raises(TwilioException) as excinfo:  # a list page the SDK cannot fetch
         client.conferences.list(status="ringing")
     assert '"status":400' in str(excinfo.value) and "Status: Must be one of" in str(excinfo.value)
+
+
+def test_participants_list_filters_by_muted_and_hold(client, database, account, conferences):
+    room = conferences[2]
+    with database.session() as session:
+        session.add_all([Participant(conference_sid=room, call_sid=f"CA{n:032x}", account_sid=account.sid,
+                                     status="connected", muted=muted, hold=hold)
+                         for n, (muted, hold) in enumerate(((False, False), (True, False), (True, True)))])
+    participants = client.conferences(room).participants
+    assert len(participants.list()) == 3
+    assert sorted(p.call_sid[-1] for p in participants.list(muted=True)) == ["1", "2"]
+    assert [p.call_sid[-1] for p in participants.list(hold=True)] == ["2"]
+    assert [p.call_sid[-1] for p in participants.list(muted=False)] == ["0"]
+    with pytest.raises(TwilioRestException) as excinfo:
+        participants(f"CA{9:032x}").fetch()
+    assert excinfo.value.status == 404
