@@ -122,9 +122,11 @@ def test_dial_a_new_participant_into_a_running_conference(stack, api, webhooks):
                for line in stack.esl.api(f"conference {conference_sid} list").splitlines()}
     added_uuid = stack.wait_call(lambda c: c.sid == added.call_sid).channel_uuid
     assert "speak" in members[first] and "speak" not in members[added_uuid]
-    # AnnounceUrl answers with TwiML, as Twilio allows: what it says plays to that member alone.
+    # AnnounceUrl answers with TwiML, as Twilio allows: what it plays, across a <Redirect>, plays to
+    # that member alone (a <Dial> in it does not).
     webhooks.reply("/chime.wav", default=Reply.wav(0.5))
-    announce = webhooks.twiml("/announce", '<Response><Say>Welcome</Say><Play>/chime.wav</Play></Response>')
+    announce = webhooks.twiml("/announce", '<Response><Say>Welcome</Say><Redirect>/chime</Redirect></Response>')
+    webhooks.twiml("/chime", "<Response><Play>/chime.wav</Play><Dial>+15557650000</Dial></Response>")
     client.conferences(conference_sid).participants(added.call_sid).update(announce_url=announce)
     asked = webhooks.wait_for("/announce")[0]
     assert asked.method == "POST" and (asked.form["ConferenceSid"], asked.form["CallSid"]) == (
