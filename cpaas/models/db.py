@@ -92,9 +92,7 @@ def _ping_when_idle(engine, idle_seconds: float) -> None:
         if idle_from is None or time.monotonic() - idle_from < idle_seconds:
             return
         try:
-            cursor = dbapi_connection.cursor()
-            cursor.execute("SELECT 1")
-            cursor.close()
+            engine.dialect.do_ping(dbapi_connection)  # what pool_pre_ping runs: the dialect's SELECT 1
         except engine.dialect.loaded_dbapi.Error as error:
             log.warning("database connection idle for %.0fs is gone (%s); reconnecting",
                         time.monotonic() - idle_from, error)

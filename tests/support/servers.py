@@ -84,9 +84,6 @@ class PostgresServer:
         if done.returncode != 0:
             raise RuntimeError(f"{program} failed ({done.returncode}): {done.stderr.strip()[-2000:]}")
 
-    def url(self, database: str = "postgres") -> str:
-        return f"postgresql+psycopg://cpaas@127.0.0.1:{self.port}/{database}"
-
     def new_database(self) -> str:
         """The URL of a new, empty database."""
         import psycopg
@@ -95,7 +92,7 @@ class PostgresServer:
         name = f"test_{self._databases}"
         with psycopg.connect(f"host=127.0.0.1 port={self.port} user=cpaas dbname=postgres", autocommit=True) as conn:
             conn.execute(f"CREATE DATABASE {name}")
-        return self.url(name)
+        return f"postgresql+psycopg://cpaas@127.0.0.1:{self.port}/{name}"
 
     def stop(self) -> None:
         self._run("pg_ctl", "-D", str(self._data), "-m", "immediate", "-w", "stop")
